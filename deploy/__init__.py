@@ -1,0 +1,1 @@
+"""Deployment: controller core, ROS 2 nodes, sim2sim bridge. Never imports torch."""

@@ -1,0 +1,304 @@
+"""The synchronous deploy controller: LowState (+ command) in, motor commands out, at 500 Hz.
+
+A ROS node (or a test) converts each LowState message into a ``LowStateView`` and calls
+``Controller.tick(now_s, view, command)`` every 2 ms; the result is a full motor array in DDS order.
+Modes and transitions are in ``deploy.state_machine``. Guards checked every tick:
+
+- LowState older than ``state_timeout_s`` (or none yet), malformed, or with NaN/Inf in the IMU or
+  the used motors' q/dq -> DAMPING;
+- tilt (angle of the base z axis from vertical) past ``max_tilt_rad`` -> DAMPING;
+- LowState.mode_machine (unitree_hg only) differing from the policy's -> DAMPING;
+- NaN/Inf (or an exception) from the policy, or a non-finite command -> DAMPING.
+
+In PASSIVE a failing guard does not switch to DAMPING (the motors are already limp) but refuses to
+leave PASSIVE. Joint targets in STAND, READY and POLICY are clamped to the joint ranges and then to
+the window where the torque estimate ``kp * (q_target - q) - kd * dq`` stays within the effort limit
+(the torque window wins where the two are disjoint, which needs q outside its range or |kd * dq|
+above the effort limit).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from deploy.observation import ObservationBuilder, tilt_rad
+from deploy.policy_metadata import PolicyMetadata, check_against_spec
+from deploy.remote import REMOTE_BYTES, ButtonEdges, decode_remote
+from deploy.state_machine import Mode, Transition, button_transitions, next_mode
+from legged_envs.robots.spec import RobotSpec
+
+
+class Policy(Protocol):
+    """What the controller needs from a policy (``deploy.onnx_policy.OnnxPolicy`` is one)."""
+
+    metadata: PolicyMetadata
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LowStateView:
+    """The parts of a LowState message the controller reads, as plain arrays."""
+
+    quat_wxyz: np.ndarray
+    """(4,) IMU orientation quaternion, w first."""
+    gyro_rad_s: np.ndarray
+    """(3,) IMU angular velocity, base frame, rad/s."""
+    motor_q: np.ndarray
+    """(num_motor_slots,) joint positions in DDS motor order, rad."""
+    motor_dq: np.ndarray
+    """(num_motor_slots,) joint velocities in DDS motor order, rad/s."""
+    wireless_remote: bytes
+    """The 40-byte remote field (buttons and sticks)."""
+    stamp_s: float
+    """Time the message was received, on the same clock as ``tick``'s ``now_s``, s."""
+    mode_machine: int | None = None
+    """LowState.mode_machine (unitree_hg); None where the message has none."""
+
+
+@dataclass(frozen=True)
+class MotorCommands:
+    """One LowCmd's motor fields, every slot in DDS motor order; unused slots are all zero."""
+
+    mode: Mode
+    q: np.ndarray
+    """(num_motor_slots,) position targets, rad."""
+    dq: np.ndarray
+    """(num_motor_slots,) velocity targets, rad/s (always 0)."""
+    kp: np.ndarray
+    """(num_motor_slots,) stiffness, N m / rad."""
+    kd: np.ndarray
+    """(num_motor_slots,) damping, N m s / rad."""
+    tau: np.ndarray
+    """(num_motor_slots,) feed-forward torque, N m (always 0)."""
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """Timing and guard settings of the controller."""
+
+    tick_period_s: float = 0.002
+    """Period of ``tick`` calls (the LowCmd stream), s; the policy runs every control_dt / tick_period_s ticks."""
+    stand_duration_s: float = 2.5
+    """Time STAND takes to reach the default pose, s (Unitree's deploy uses 2-3 s)."""
+    damping_kd: float = 8.0
+    """kd of every motor in DAMPING (kp 0), N m s / rad."""
+    state_timeout_s: float = 0.1
+    """LowState older than this -> DAMPING, s: 50 missed messages at 500 Hz or 5 policy steps; long
+    enough not to trip on DDS jitter, short compared with the ~0.3 s a standing robot takes to fall."""
+    max_tilt_rad: float | None = 1.0
+    """Base tilt beyond this -> DAMPING, rad (~57 deg); None disables it (HoST get-up starts lying)."""
+
+    def __post_init__(self) -> None:
+        for name in ("tick_period_s", "stand_duration_s", "state_timeout_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"controller config: {name} must be > 0, got {getattr(self, name)}")
+        if not self.damping_kd >= 0:
+            raise ValueError(f"controller config: damping_kd must be >= 0, got {self.damping_kd}")
+        if self.max_tilt_rad is not None and not 0 < self.max_tilt_rad <= np.pi:
+            raise ValueError(f"controller config: max_tilt_rad must be in (0, pi] or None, got {self.max_tilt_rad}")
+
+
+class Controller:
+    """Safety state machine + observation + policy + joint targets for one robot."""
+
+    def __init__(self, spec: RobotSpec, policy: Policy, config: ControllerConfig = ControllerConfig()):
+        meta = policy.metadata
+        check_against_spec(meta, spec, source="policy")
+        self.spec, self.policy, self.meta, self.config = spec, policy, meta, config
+        ratio = meta.control_dt / config.tick_period_s
+        self.decimation = round(ratio)
+        """Ticks per policy step (10 for a 50 Hz policy at 500 Hz)."""
+        if self.decimation < 1 or abs(ratio - self.decimation) > 1e-6:
+            tick = config.tick_period_s
+            raise ValueError(
+                f"controller: policy control_dt {meta.control_dt} s is not a multiple of the tick {tick} s"
+            )
+        self.motor_index = np.asarray(spec.motor_indices, dtype=np.intp)
+        self.default_pos = np.asarray(spec.default_joint_pos, dtype=np.float64)
+        self.kp = np.asarray([j.kp for j in spec.joints], dtype=np.float64)
+        self.kd = np.asarray([j.kd for j in spec.joints], dtype=np.float64)
+        self.lower = np.asarray([j.range_rad[0] for j in spec.joints], dtype=np.float64)
+        self.upper = np.asarray([j.range_rad[1] for j in spec.joints], dtype=np.float64)
+        self.effort = np.asarray([j.effort_limit_nm for j in spec.joints], dtype=np.float64)
+        if not (self.kp > 0).all():
+            raise ValueError(f"controller: robot {spec.name} has a joint with kp <= 0; the torque clamp needs kp > 0")
+        self.observations = ObservationBuilder(meta.obs_layout, spec)
+        self._has_command = meta.obs_layout.term("command") is not None
+        self._command_low = np.asarray([r[0] for r in meta.command_ranges], dtype=np.float64)
+        self._command_high = np.asarray([r[1] for r in meta.command_ranges], dtype=np.float64)
+        self._edges = ButtonEdges()
+
+        self.mode = Mode.PASSIVE
+        self.fault: str | None = None
+        """Why the controller went to DAMPING (None otherwise)."""
+        self.refusal: str | None = None
+        """Why the last refused transition was refused."""
+        self.events: deque[str] = deque(maxlen=100)
+        """Recent mode changes, e.g. ``"PASSIVE -> STAND (button start)"``."""
+        self.policy_steps = 0
+        self._state_problem: str | None = "no LowState received yet"
+        self._q = self.default_pos.copy()
+        self._dq = np.zeros(spec.num_joints)
+        self._stand_start: tuple[float, np.ndarray] | None = None
+        self._phase = 0
+        self._last_action = np.zeros(spec.num_joints)
+        self._policy_targets = self.default_pos.copy()
+
+    # --- transitions ---------------------------------------------------------------------------
+    def request(self, transition: Transition | str) -> bool:
+        """Ask for a transition (CLI, keyboard, tests); False (reason in ``refusal``) when refused."""
+        return self._apply(Transition(transition), "request")
+
+    def _apply(self, transition: Transition, cause: str) -> bool:
+        target = next_mode(self.mode, transition)
+        if target is None:
+            self.refusal = f"{transition.value} is not allowed in {self.mode.value}"
+            return False
+        if self.mode is Mode.PASSIVE and target is Mode.STAND and self._state_problem is not None:
+            self.refusal = f"stand refused: {self._state_problem}"
+            return False
+        if target is self.mode:
+            return True
+        self.events.append(f"{self.mode.value} -> {target.value} ({cause})")
+        self.mode = target
+        if target is Mode.DAMPING:
+            self.fault = cause
+        elif target is Mode.PASSIVE:
+            self.fault = None
+        elif target is Mode.STAND:
+            self._stand_start = None
+        elif target is Mode.POLICY:
+            self.observations.reset()
+            self._last_action[:] = 0.0
+            self._phase = 0
+        return True
+
+    def _fail(self, problem: str) -> None:
+        self._apply(Transition.DAMP, problem)
+
+    # --- guards --------------------------------------------------------------------------------
+    def _check_state(self, now_s: float, state: LowStateView | None) -> str | None:
+        """None when ``state`` is fresh, well-formed, finite and upright enough; else the problem."""
+        if state is None:
+            return "no LowState received yet"
+        age = now_s - state.stamp_s
+        if not age <= self.config.state_timeout_s:
+            return f"LowState is {age:.3f} s old (timeout {self.config.state_timeout_s} s)"
+        slots = self.spec.num_motor_slots
+        if len(state.motor_q) != slots or len(state.motor_dq) != slots:
+            return f"LowState has {len(state.motor_q)} motor states, robot {self.spec.name} has {slots}"
+        if len(state.wireless_remote) != REMOTE_BYTES:
+            return f"LowState wireless_remote has {len(state.wireless_remote)} bytes, expected {REMOTE_BYTES}"
+        q = np.asarray(state.motor_q, dtype=np.float64)[self.motor_index]
+        dq = np.asarray(state.motor_dq, dtype=np.float64)[self.motor_index]
+        quat = np.asarray(state.quat_wxyz, dtype=np.float64)
+        finite = np.isfinite(q).all() and np.isfinite(dq).all() and np.isfinite(state.gyro_rad_s).all()
+        if not (finite and np.isfinite(quat).all() and quat.shape == (4,) and np.dot(quat, quat) > 0.25):
+            return "LowState has NaN/Inf (or a zero quaternion) in the IMU or motor states"
+        if self.meta.message_family == "unitree_hg" and state.mode_machine not in (None, self.meta.mode_machine):
+            return f"LowState mode_machine {state.mode_machine}, policy expects {self.meta.mode_machine}"
+        if self.config.max_tilt_rad is not None:
+            tilt = tilt_rad(quat)
+            if tilt > self.config.max_tilt_rad:
+                return f"base tilt {tilt:.2f} rad exceeds {self.config.max_tilt_rad} rad"
+        self._q, self._dq = q, dq
+        return None
+
+    # --- the 500 Hz step -----------------------------------------------------------------------
+    def tick(self, now_s: float, state: LowStateView | None, command: np.ndarray | None = None) -> MotorCommands:
+        """Advance one tick at time ``now_s`` (s, same clock as ``state.stamp_s``); returns the motor commands."""
+        self._state_problem = self._check_state(now_s, state)
+        if state is not None and len(state.wireless_remote) == REMOTE_BYTES:
+            held = decode_remote(state.wireless_remote).buttons
+            pressed = self._edges.update(held)
+            for chord, transition in button_transitions(held, pressed):
+                if self._apply(transition, f"button {'+'.join(sorted(chord))}"):
+                    break
+        if self._state_problem is not None and self.mode in (Mode.STAND, Mode.READY, Mode.POLICY):
+            self._fail(self._state_problem)
+
+        if self.mode is Mode.STAND:
+            targets = self._stand_targets(now_s)
+        elif self.mode is Mode.READY:
+            targets = self.default_pos
+        elif self.mode is Mode.POLICY:
+            targets = self._policy_step(state, command)
+        else:
+            targets = None
+        if self.mode in (Mode.PASSIVE, Mode.DAMPING) or targets is None:
+            return self._limp()
+        return self._position_commands(self._safe_targets(targets))
+
+    def _stand_targets(self, now_s: float) -> np.ndarray:
+        if self._stand_start is None:
+            self._stand_start = (now_s, self._q.copy())
+        start_s, start_q = self._stand_start
+        alpha = min(max((now_s - start_s) / self.config.stand_duration_s, 0.0), 1.0)
+        if alpha >= 1.0:
+            self._apply(Transition.STAND_DONE, "stand done")
+            return self.default_pos
+        return start_q + alpha * (self.default_pos - start_q)
+
+    def _policy_step(self, state: LowStateView, command: np.ndarray | None) -> np.ndarray | None:
+        """Joint targets held between policy steps; runs the policy on every ``decimation``-th tick."""
+        run = self._phase % self.decimation == 0
+        self._phase += 1
+        if not run:
+            return self._policy_targets
+        meta = self.meta
+        if self._has_command:
+            command = np.zeros(len(self._command_low)) if command is None else np.asarray(command, dtype=np.float64)
+            if command.shape != self._command_low.shape or not np.isfinite(command).all():
+                self._fail(f"command must be {len(self._command_low)} finite values, got {command!r}"[:160])
+                return None
+            command = np.clip(command, self._command_low, self._command_high)
+        obs = self.observations.build(
+            state.quat_wxyz, state.gyro_rad_s, state.motor_q, state.motor_dq, self._last_action, command, meta.beta
+        )
+        try:
+            action = np.asarray(self.policy(obs), dtype=np.float64)
+        except Exception as error:  # any failure inside the policy must end in DAMPING, not a crash
+            self._fail(f"policy raised {type(error).__name__}: {error}"[:160])
+            return None
+        if action.shape != (meta.num_actions,) or not np.isfinite(action).all():
+            self._fail("policy output has NaN/Inf" if action.shape == (meta.num_actions,) else "policy output shape")
+            return None
+        if meta.action_clip is not None:
+            action = np.clip(action, -meta.action_clip, meta.action_clip)
+        self._last_action = action
+        self.policy_steps += 1
+        if meta.beta is not None:
+            self._policy_targets = self._q + meta.beta * action
+        else:
+            self._policy_targets = self.default_pos + meta.action_scale * action
+        return self._policy_targets
+
+    # --- outputs -------------------------------------------------------------------------------
+    def _safe_targets(self, targets: np.ndarray) -> np.ndarray:
+        """Clamp to joint ranges, then to the window keeping |kp (q_t - q) - kd dq| <= effort."""
+        clamped = np.clip(targets, self.lower, self.upper)
+        centre = self._q + self.kd * self._dq / self.kp
+        half_width = self.effort / self.kp
+        return np.clip(clamped, centre - half_width, centre + half_width)
+
+    def _position_commands(self, targets: np.ndarray) -> MotorCommands:
+        out = self._zeros()
+        out.q[self.motor_index] = targets
+        out.kp[self.motor_index] = self.kp
+        out.kd[self.motor_index] = self.kd
+        return out
+
+    def _limp(self) -> MotorCommands:
+        out = self._zeros()
+        if self.mode is Mode.DAMPING:
+            out.kd[self.motor_index] = self.config.damping_kd
+        return out
+
+    def _zeros(self) -> MotorCommands:
+        slots = self.spec.num_motor_slots
+        return MotorCommands(self.mode, *(np.zeros(slots) for _ in range(5)))

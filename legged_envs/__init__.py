@@ -1,0 +1,1 @@
+"""Simulation environments for Unitree legged robots: backends, terrains, robots, tasks."""

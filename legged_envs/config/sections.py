@@ -1,0 +1,77 @@
+"""The root config schema and its sections (defaults mirror configs/base.yaml).
+
+Tasks extend ``RootConfig`` by subclassing it and adding their own ``task`` section, then
+register the subclass (see legged_envs.config.schema for the convention).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from legged_envs.terrains.config import TerrainConfig
+
+DEVICE_PATTERN = r"cpu|cuda(:[0-9]+)?"
+"""Torch devices a config may name (regex, matched in full)."""
+
+
+@dataclass
+class SimConfig:
+    """Physics backend and time stepping."""
+
+    backend: Literal["mujoco", "mujoco_warp"] = "mujoco"
+    """Physics engine: ``mujoco`` (C MuJoCo on CPU threads) or ``mujoco_warp`` (MuJoCo Warp, GPU)."""
+    device: str = field(default="cpu", metadata={"pattern": DEVICE_PATTERN, "expected": "'cpu', 'cuda' or 'cuda:N'"})
+    """Torch device of the batched state and action tensors: ``cpu``, ``cuda`` or ``cuda:N``."""
+    physics_dt: float = field(default=0.005, metadata={"gt": 0, "le": 0.05})
+    """Physics substep, s."""
+    decimation: int = field(default=4, metadata={"ge": 1})
+    """Physics substeps per control step (control period = decimation * physics_dt, s)."""
+    num_threads: int = field(default=0, metadata={"ge": 0})
+    """CPU threads stepping the worlds (``mujoco`` backend); 0 = all cores."""
+    warp_njmax: int | None = field(default=None, metadata={"gt": 0})
+    """Constraint rows allocated per world (``mujoco_warp``); None = MuJoCo Warp's default."""
+    warp_nconmax: int | None = field(default=None, metadata={"gt": 0})
+    """Contacts allocated per world (``mujoco_warp``); None = MuJoCo Warp's default."""
+
+
+@dataclass
+class EnvConfig:
+    """Batch size and episode length."""
+
+    num_envs: int = field(default=64, metadata={"gt": 0})
+    """Number of parallel environments (simulated worlds)."""
+    episode_length_s: float = field(default=20.0, metadata={"gt": 0})
+    """Episode time limit, s."""
+
+
+@dataclass
+class BenchConfig:
+    """Throughput benchmark settings."""
+
+    num_worlds: int = field(default=1024, metadata={"gt": 0})
+    """Worlds stepped in parallel."""
+    num_steps: int = field(default=200, metadata={"gt": 0})
+    """Timed control steps (each ``sim.decimation`` physics substeps)."""
+    warmup_steps: int = field(default=20, metadata={"ge": 0})
+    """Untimed control steps before timing (kernel compilation, caches)."""
+    warp_world_counts: list[int] = field(default_factory=lambda: [1024, 4096, 8192], metadata={"gt": 0})
+    """World counts swept on the ``mujoco_warp`` backend."""
+
+
+@dataclass
+class RootConfig:
+    """Everything a run needs; tasks subclass it to add a ``task`` section."""
+
+    seed: int = field(default=0, metadata={"ge": 0})
+    """Seed of every random number generator."""
+    robot: Literal["go2", "g1_23dof"] = "go2"
+    """Robot spec name (legged_envs.robots)."""
+    sim: SimConfig = field(default_factory=SimConfig)
+    """Physics backend and time stepping."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """Batch size and episode length."""
+    terrain: TerrainConfig = field(default_factory=TerrainConfig)
+    """Terrain the robots stand on."""
+    bench: BenchConfig = field(default_factory=BenchConfig)
+    """Throughput benchmark settings."""

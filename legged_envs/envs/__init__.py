@@ -1,0 +1,1 @@
+"""The generic batched environment that runs any task on any physics backend."""

@@ -1,0 +1,1 @@
+"""Physics backends behind one narrow, batched interface."""

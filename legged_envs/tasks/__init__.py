@@ -1,0 +1,1 @@
+"""Tasks: term functions plus a YAML that picks and weighs them."""

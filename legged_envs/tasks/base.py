@@ -1,0 +1,66 @@
+"""What a task adds to the generic batched loop of ``LeggedEnv``.
+
+A task is a small class plus plain term functions: observations, rewards (weighed by the task's
+YAML), terminations, reset states and how actions become joint targets. Every tensor is
+``(num_envs, ...)`` on the env's device.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import torch
+
+from legged_envs.sim.backend import WorldState
+
+if TYPE_CHECKING:
+    from legged_envs.envs.legged_env import LeggedEnv
+
+RewardTerm = Callable[["LeggedEnv"], torch.Tensor]
+"""A reward term: env -> (num_envs,) unweighted reward."""
+
+
+class Task(ABC):
+    """Task logic over the env's state; never touches MuJoCo."""
+
+    tracked_bodies: tuple[str, ...] = ()
+    """Bodies (by role in ``RobotSpec.named_bodies`` or by name) whose pose/contact the task reads."""
+
+    def __init__(self, env: LeggedEnv):
+        self.env = env
+
+    @abstractmethod
+    def reward_terms(self) -> dict[str, tuple[RewardTerm, float]]:
+        """Name -> (term function, weight) of every active reward term."""
+
+    @abstractmethod
+    def observations(self) -> dict[str, torch.Tensor]:
+        """Observation groups, e.g. ``{"policy": (n, D), "privileged": (n, P)}``."""
+
+    @abstractmethod
+    def terminated(self) -> torch.Tensor:
+        """(n,) bool: episodes that end in failure this step (not time-outs)."""
+
+    @abstractmethod
+    def reset_state(self, env_ids: torch.Tensor) -> WorldState:
+        """Initial simulator state for the resetting envs."""
+
+    def joint_targets(self, actions: torch.Tensor) -> torch.Tensor:
+        """(n, J) joint position targets from (n, J) actions; default: default pose + scale * action."""
+        env = self.env
+        return env.default_joint_pos + env.robot.action_scale * actions
+
+    def on_reset(self, env_ids: torch.Tensor) -> None:
+        """Resample task state (commands, curricula) for the resetting envs."""
+
+    def before_physics(self) -> None:
+        """Hook run once per control step before the physics substeps (pushes, forces)."""
+
+    def after_physics(self) -> None:
+        """Hook run once per control step after the physics substeps (command timers)."""
+
+    def metrics(self) -> dict[str, float]:
+        """Scalars to log each iteration (curriculum levels, tracking errors)."""
+        return {}

@@ -1,0 +1,1 @@
+"""Terrain generation: tiles of flat, platform, slope, wall, rough and stairs."""

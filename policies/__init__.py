@@ -1,0 +1,1 @@
+"""Policies: networks, PPO variants on rsl-rl, ONNX export."""

@@ -39,7 +39,7 @@ trap 'rm -f "$CONSTRAINTS"' EXIT
 pip_install() {  # pip install "$@", keeping every installed package at its version
     "$PY" -m pip freeze --exclude-editable | grep -E '^[A-Za-z0-9._-]+==' >"$CONSTRAINTS" || true
     echo "torch==2.13.0" >>"$CONSTRAINTS"
-    "$PY" -m pip install --quiet --disable-pip-version-check -c "$CONSTRAINTS" "$@"
+    "$PY" -m pip install --quiet --quiet --disable-pip-version-check -c "$CONSTRAINTS" "$@"
 }
 
 # 1. The venv.

@@ -40,27 +40,33 @@ _PER_WORLD_FIELDS = (
     "actuator_acc0",
 )
 _SET_CONST_GROUPS = mjw.SetConstGroup.FIXED | mjw.SetConstGroup.INERT0
-_MAX_CONTACTS_WITH_GROUND = {
+_CONTACTS_PER_PAIR = {
     mujoco.mjtGeom.mjGEOM_SPHERE: 1,
     mujoco.mjtGeom.mjGEOM_ELLIPSOID: 1,
     mujoco.mjtGeom.mjGEOM_CAPSULE: 2,
 }
-"""Contacts one robot geom makes with a terrain geom; 4 for every other type."""
+"""Contacts a robot geom makes with a plane or box; 4 for other types and against height fields."""
 
 
 def contact_capacity(model: mujoco.MjModel) -> tuple[int, int]:
-    """Per-world (nconmax, njmax) for every robot geom touching two terrain geoms at once.
+    """Per-world (nconmax, njmax) for every robot collision geom touching the terrain at once.
 
-    The robot fallen flat on uneven ground is the worst case a task meets; MuJoCo Warp's own
-    defaults (48 contacts, 64 rows) are smaller than a fallen G1 needs, and an overflow drops
-    contacts silently. Rows: an elliptic cone takes condim rows per contact, a pyramidal one
-    2 (condim - 1); each dof may add a friction-loss and a limit row.
+    The robot fallen flat is the worst case a task meets; MuJoCo Warp's own defaults (48 contacts,
+    64 constraint rows) are smaller than a fallen G1 needs, and an overflow drops contacts. Each
+    robot geom is counted against two terrain geoms when the terrain has several (a step's edge).
+    Rows: condim per contact with elliptic cones, 2 (condim - 1) with pyramidal ones, and up to
+    two (friction loss, limit) per dof.
     """
-    robot_geoms = [g for g in range(model.ngeom) if model.body_rootid[model.geom_bodyid[g]] != 0]
-    nconmax = 2 * sum(_MAX_CONTACTS_WITH_GROUND.get(model.geom_type[g], 4) for g in robot_geoms)
-    condim = max(int(model.geom_condim[g]) for g in robot_geoms) if robot_geoms else 1
+    collides = (model.geom_contype | model.geom_conaffinity) != 0
+    on_robot = model.body_rootid[model.geom_bodyid] != 0
+    robot_geoms = [g for g in range(model.ngeom) if collides[g] and on_robot[g]]
+    terrain_geoms = [g for g in range(model.ngeom) if collides[g] and not on_robot[g]]
+    has_hfield = any(model.geom_type[g] == mujoco.mjtGeom.mjGEOM_HFIELD for g in terrain_geoms)
+    per_geom = [4 if has_hfield else _CONTACTS_PER_PAIR.get(model.geom_type[g], 4) for g in robot_geoms]
+    nconmax = sum(per_geom) * min(len(terrain_geoms), 2)
+    condim = max((int(model.geom_condim[g]) for g in range(model.ngeom) if collides[g]), default=1)
     rows_per_contact = condim if model.opt.cone == mujoco.mjtCone.mjCONE_ELLIPTIC else max(1, 2 * (condim - 1))
-    return nconmax, nconmax * rows_per_contact + 2 * model.nv
+    return max(nconmax, 1), max(nconmax, 1) * rows_per_contact + 2 * model.nv
 
 
 class MujocoWarpBackend(PhysicsBackend):
@@ -114,6 +120,7 @@ class MujocoWarpBackend(PhysicsBackend):
         self._body_mass = wp.to_torch(wp_model.body_mass)
         self._body_inertia = wp.to_torch(wp_model.body_inertia)
         self._body_ipos = wp.to_torch(wp_model.body_ipos)
+        self._model_mass = model.body_mass.copy()
         self._nominal_mass = self._body_mass[0].clone()
         self._nominal_inertia = self._body_inertia[0].clone()
         self._nominal_ipos = self._body_ipos[0].clone()
@@ -228,7 +235,7 @@ class MujocoWarpBackend(PhysicsBackend):
 
     def set_body_mass(self, world_ids: torch.Tensor, body_name: str, mass_kg: torch.Tensor) -> None:
         ids, body = world_ids.to(self.device), self.layout.model_body_id(body_name)
-        if self._nominal_mass[body] <= 0.0:
+        if self._model_mass[body] <= 0.0:
             raise ValueError(f"body {body_name!r} is massless in the model: its inertia cannot be scaled with a mass")
         mass = self._f32(mass_kg)
         self._body_mass[ids, body] = mass

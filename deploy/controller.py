@@ -19,13 +19,14 @@ above the effort limit).
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from deploy.observation import ObservationBuilder, tilt_rad
+from deploy.observation import ObservationBuilder, cos_tilt, tilt_rad
 from deploy.policy_metadata import PolicyMetadata, check_against_spec
 from deploy.remote import REMOTE_BYTES, ButtonEdges, decode_remote
 from deploy.state_machine import Mode, Transition, button_transitions, next_mode
@@ -127,11 +128,15 @@ class Controller:
         self.effort = np.asarray([j.effort_limit_nm for j in spec.joints], dtype=np.float64)
         if not (self.kp > 0).all():
             raise ValueError(f"controller: robot {spec.name} has a joint with kp <= 0; the torque clamp needs kp > 0")
+        self._kd_over_kp = self.kd / self.kp
+        self._effort_over_kp = self.effort / self.kp
+        self._cos_max_tilt = math.cos(config.max_tilt_rad) if config.max_tilt_rad is not None else -1.0
         self.observations = ObservationBuilder(meta.obs_layout, spec)
         self._has_command = meta.obs_layout.term("command") is not None
         self._command_low = np.asarray([r[0] for r in meta.command_ranges], dtype=np.float64)
         self._command_high = np.asarray([r[1] for r in meta.command_ranges], dtype=np.float64)
         self._edges = ButtonEdges()
+        self._remote_raw = b""
 
         self.mode = Mode.PASSIVE
         self.fault: str | None = None
@@ -194,18 +199,19 @@ class Controller:
             return f"LowState has {len(state.motor_q)} motor states, robot {self.spec.name} has {slots}"
         if len(state.wireless_remote) != REMOTE_BYTES:
             return f"LowState wireless_remote has {len(state.wireless_remote)} bytes, expected {REMOTE_BYTES}"
+        if len(state.quat_wxyz) != 4 or len(state.gyro_rad_s) != 3:
+            return "LowState IMU must have a 4-value quaternion and a 3-value gyroscope"
         q = np.asarray(state.motor_q, dtype=np.float64)[self.motor_index]
         dq = np.asarray(state.motor_dq, dtype=np.float64)[self.motor_index]
-        quat = np.asarray(state.quat_wxyz, dtype=np.float64)
-        finite = np.isfinite(q).all() and np.isfinite(dq).all() and np.isfinite(state.gyro_rad_s).all()
-        if not (finite and np.isfinite(quat).all() and quat.shape == (4,) and np.dot(quat, quat) > 0.25):
+        quat_norm_sq = sum(float(v) * float(v) for v in state.quat_wxyz)
+        gyro_sum = sum(float(v) for v in state.gyro_rad_s)
+        total = float(q.sum()) + float(dq.sum()) + gyro_sum + quat_norm_sq
+        if not math.isfinite(total) or quat_norm_sq < 0.25:  # a sum is NaN/Inf when any term is
             return "LowState has NaN/Inf (or a zero quaternion) in the IMU or motor states"
         if self.meta.message_family == "unitree_hg" and state.mode_machine not in (None, self.meta.mode_machine):
             return f"LowState mode_machine {state.mode_machine}, policy expects {self.meta.mode_machine}"
-        if self.config.max_tilt_rad is not None:
-            tilt = tilt_rad(quat)
-            if tilt > self.config.max_tilt_rad:
-                return f"base tilt {tilt:.2f} rad exceeds {self.config.max_tilt_rad} rad"
+        if self.config.max_tilt_rad is not None and cos_tilt(state.quat_wxyz) < self._cos_max_tilt:
+            return f"base tilt {tilt_rad(state.quat_wxyz):.2f} rad exceeds {self.config.max_tilt_rad} rad"
         self._q, self._dq = q, dq
         return None
 
@@ -213,12 +219,8 @@ class Controller:
     def tick(self, now_s: float, state: LowStateView | None, command: np.ndarray | None = None) -> MotorCommands:
         """Advance one tick at time ``now_s`` (s, same clock as ``state.stamp_s``); returns the motor commands."""
         self._state_problem = self._check_state(now_s, state)
-        if state is not None and len(state.wireless_remote) == REMOTE_BYTES:
-            held = decode_remote(state.wireless_remote).buttons
-            pressed = self._edges.update(held)
-            for chord, transition in button_transitions(held, pressed):
-                if self._apply(transition, f"button {'+'.join(sorted(chord))}"):
-                    break
+        if state is not None:
+            self._read_buttons(bytes(state.wireless_remote))
         if self._state_problem is not None and self.mode in (Mode.STAND, Mode.READY, Mode.POLICY):
             self._fail(self._state_problem)
 
@@ -233,6 +235,17 @@ class Controller:
         if self.mode in (Mode.PASSIVE, Mode.DAMPING) or targets is None:
             return self._limp()
         return self._position_commands(self._safe_targets(targets))
+
+    def _read_buttons(self, raw: bytes) -> None:
+        """Apply the first allowed transition requested by newly pressed remote buttons."""
+        if raw == self._remote_raw or len(raw) != REMOTE_BYTES:
+            return  # unchanged bytes hold no new press
+        self._remote_raw = raw
+        held = decode_remote(raw).buttons
+        pressed = self._edges.update(held)
+        for chord, transition in button_transitions(held, pressed):
+            if self._apply(transition, f"button {'+'.join(sorted(chord))}"):
+                break
 
     def _stand_targets(self, now_s: float) -> np.ndarray:
         if self._stand_start is None:
@@ -281,10 +294,10 @@ class Controller:
     # --- outputs -------------------------------------------------------------------------------
     def _safe_targets(self, targets: np.ndarray) -> np.ndarray:
         """Clamp to joint ranges, then to the window keeping |kp (q_t - q) - kd dq| <= effort."""
-        clamped = np.clip(targets, self.lower, self.upper)
-        centre = self._q + self.kd * self._dq / self.kp
-        half_width = self.effort / self.kp
-        return np.clip(clamped, centre - half_width, centre + half_width)
+        out = np.minimum(np.maximum(targets, self.lower), self.upper)
+        centre = self._q + self._kd_over_kp * self._dq
+        np.maximum(out, centre - self._effort_over_kp, out=out)
+        return np.minimum(out, centre + self._effort_over_kp, out=out)
 
     def _position_commands(self, targets: np.ndarray) -> MotorCommands:
         out = self._zeros()
@@ -300,5 +313,4 @@ class Controller:
         return out
 
     def _zeros(self) -> MotorCommands:
-        slots = self.spec.num_motor_slots
-        return MotorCommands(self.mode, *(np.zeros(slots) for _ in range(5)))
+        return MotorCommands(self.mode, *np.zeros((5, self.spec.num_motor_slots)))

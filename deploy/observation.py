@@ -7,6 +7,8 @@ fills the whole history.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from legged_envs.obs_layout import ObsLayout
@@ -19,9 +21,15 @@ def projected_gravity(quat_wxyz: np.ndarray) -> np.ndarray:
     return np.array([2.0 * (w * y - x * z), -2.0 * (y * z + w * x), 2.0 * (x * x + y * y) - 1.0])
 
 
+def cos_tilt(quat_wxyz: np.ndarray) -> float:
+    """Cosine of the angle between the base z axis and the world z axis (1 level, -1 upside down)."""
+    w, x, y, z = (float(v) for v in quat_wxyz)
+    return 1.0 - 2.0 * (x * x + y * y) / (w * w + x * x + y * y + z * z)
+
+
 def tilt_rad(quat_wxyz: np.ndarray) -> float:
     """Angle between the base z axis and the world z axis, rad (0 when level, pi upside down)."""
-    return float(np.arccos(np.clip(-projected_gravity(quat_wxyz)[2], -1.0, 1.0)))
+    return math.acos(min(max(cos_tilt(quat_wxyz), -1.0), 1.0))
 
 
 class ObservationBuilder:

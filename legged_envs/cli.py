@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from legged_envs.config import ConfigError, load_config
 
 NOT_YET = {
-    "train": "training with rsl-rl PPO",
-    "eval": "policy evaluation and robustness suites",
     "export": "ONNX export",
-    "play": "rendering a policy to video",
     "deploy": "the ROS 2 deployment node",
 }
 
@@ -40,12 +38,66 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from policies.trainer import train
+
+    config, overrides = args.config, list(args.overrides)
+    if config is not None and "=" in config and not os.path.isfile(config):
+        config, overrides = None, [config, *overrides]  # `legged train --resume RUN key=value`
+    result = train(config, overrides, run_dir=args.run_dir, resume=args.resume)
+    return 128 + result.stopped_by if result.stopped_by else 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from policies.evaluate import evaluate_run
+
+    evaluate_run(args.run_dir, args.overrides, episodes=args.episodes, out_dir=args.out, checkpoint=args.checkpoint)
+    return 0
+
+
+def _play(args: argparse.Namespace) -> int:
+    os.environ.setdefault("MUJOCO_GL", "egl")  # offscreen OpenGL without a display (docs/RENDERING.md)
+    from policies.play import play_run
+
+    play_run(
+        args.run_dir,
+        args.overrides,
+        commands=args.commands,
+        out=args.out,
+        seconds=args.seconds,
+        fps=args.fps,
+        size=args.size,
+    )
+    return 0
+
+
 def _not_available(command: str) -> Callable[[argparse.Namespace], int]:
     def run(_: argparse.Namespace) -> int:
         print(f"legged {command}: {NOT_YET[command]} is not available yet", file=sys.stderr)
         return 2
 
     return run
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected an integer > 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 640x480, got {text}")
+    return int(width), int(height)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +107,31 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("config", nargs="?", default="configs/bench.yaml", help="YAML config (default: %(default)s)")
     bench.add_argument("overrides", nargs="*", help="dotted overrides, e.g. bench.num_worlds=256")
     bench.set_defaults(run=_bench)
+
+    train = commands.add_parser("train", help="train a policy with rsl-rl PPO (torchrun for several processes)")
+    train.add_argument("config", nargs="?", help="YAML config (omit with --resume)")
+    train.add_argument("overrides", nargs="*", help="dotted overrides, e.g. env.num_envs=256 train.max_iterations=100")
+    train.add_argument("--run-dir", help="write the run here instead of <train.runs_dir>/<task>/<date>_<time>_<name>")
+    train.add_argument("--resume", metavar="RUN", help="continue a stopped run from its latest checkpoint")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("eval", help="tracking errors and fall rate of a trained policy")
+    evaluate.add_argument("run_dir", metavar="RUN", help="run directory")
+    evaluate.add_argument("overrides", nargs="*", help="dotted overrides of the run's config")
+    evaluate.add_argument("--episodes", type=_positive_int, default=64, help="episodes (parallel envs), default 64")
+    evaluate.add_argument("--out", help="directory for eval.json and eval.md (default: the run directory)")
+    evaluate.add_argument("--checkpoint", help="checkpoint file (default: the run's latest)")
+    evaluate.set_defaults(run=_eval)
+
+    play = commands.add_parser("play", help="render a trained policy following a command script to MP4 or GIF")
+    play.add_argument("run_dir", metavar="RUN", help="run directory")
+    play.add_argument("overrides", nargs="*", help="dotted overrides of the run's config")
+    play.add_argument("--commands", help="YAML command script (a list of {duration_s, <command>: value})")
+    play.add_argument("--out", help="video file, .mp4 or .gif (default: RUN/play.mp4)")
+    play.add_argument("--seconds", type=_positive_float, help="length (default: the command script's, else 10)")
+    play.add_argument("--fps", type=_positive_int, default=25, help="frames per second, default 25")
+    play.add_argument("--size", type=_size, default=(640, 480), help="WIDTHxHEIGHT in pixels, default 640x480")
+    play.set_defaults(run=_play)
     for command, what in NOT_YET.items():
         sub = commands.add_parser(command, help=f"{what} (not available yet)")
         sub.add_argument("args", nargs="*")

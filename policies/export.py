@@ -88,6 +88,8 @@ def export_policy(
         raise ValueError(f"export: actor output shape {shape}, metadata expects {expected}")
     program = _trace(module, example)
     model = program.model_proto
+    for item in (*model.graph.node, *model.graph.input, *model.graph.output, *model.graph.value_info):
+        del item.metadata_props[:]  # the exporter's source traces (local file paths), not policy metadata
     for key, value in metadata.to_props().items():
         model.metadata_props.add(key=key, value=value)
     onnx.checker.check_model(model)

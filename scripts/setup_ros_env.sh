@@ -7,7 +7,8 @@
 #   (numpy, onnxruntime, pyyaml, mujoco for sim2sim, pytest; no torch), e.g. on the robot.
 #
 # Idempotent: installed wheels are not reinstalled, and a message package is rebuilt only when
-# the sha256 of its sources differs from the stamp left in VENV/share/<pkg>/ by the last build.
+# the sha256 of its sources (and of the Python, numpy and rosidl versions it was compiled
+# against) differs from the stamp left in VENV/share/<pkg>/ by the last build.
 # Nothing already installed in VENV changes version (pip runs with every installed version, and
 # torch==2.13.0, as constraints). Needs cmake, make, a C/C++ compiler and Python headers.
 set -euo pipefail
@@ -48,7 +49,7 @@ if [[ -x "$PY" ]]; then
 else
     log "creating deploy venv $VENV"
     "${PYTHON:-python3}" -m venv "$VENV"
-    pip_install -e "$REPO[deploy]" "mujoco>=4.0,<5" pytest
+    pip_install -e "${REPO}[deploy]" "mujoco>=4.0,<5" pytest
 fi
 "$PY" -c 'import os, sysconfig; assert os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))' \
     2>/dev/null || die "$PY has no Python.h (Debian: apt-get install python3-dev)"
@@ -71,11 +72,15 @@ else
 fi
 
 # 3. The message packages.
+read -r SITE_PACKAGES TOOLCHAIN < <("$PY" -c '
+import importlib.metadata as md, sys, sysconfig
+versions = [md.version(name) for name in ("numpy", "ros-rosidl-generator-py", "ros-rclpy")]
+print(sysconfig.get_paths()["purelib"], sys.version.split()[0], *versions)')
 for pkg in "${MSG_PACKAGES[@]}"; do
     src=$REPO/deploy/msgs/$pkg
     stamp=$VENV/share/$pkg/legged_source.sha256
-    digest=$(cd "$src" && sha256sum package.xml CMakeLists.txt msg/*.msg | sha256sum | cut -d' ' -f1)
-    if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" && -d "$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/$pkg" ]]; then
+    digest=$( (cd "$src" && sha256sum package.xml CMakeLists.txt msg/*.msg && echo "$TOOLCHAIN") | sha256sum | cut -d' ' -f1)
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" && -d "$SITE_PACKAGES/$pkg" ]]; then
         log "$pkg up to date (sources unchanged)"
         continue
     fi

@@ -54,4 +54,26 @@ def load_config(path: str | Path, overrides: Sequence[str] = (), schema: type | 
             problem = f"{name!r} ({named.__qualname__}) does not extend {schema.__qualname__}"
             raise config_error(origins[("schema",)], ("schema",), problem)
         schema = named
-    return validate(data, schema, display_path(Path(path).resolve()), origins)
+    source = display_path(Path(path).resolve())
+    cfg = validate(data, schema, source, origins)
+    _check_across_fields(cfg, origins, source)
+    return cfg
+
+
+def _check_across_fields(cfg: Any, origins: dict, source: str) -> None:
+    """Settings that are valid alone but contradict each other, reported against their origin."""
+    from legged_envs.terrains.config import check_terrain_config
+
+    sim = getattr(cfg, "sim", None)
+    if sim is not None and sim.backend == "mujoco" and sim.device != "cpu":
+        origin = origins.get(("sim", "device"))
+        label = origin.label if origin else source
+        raise ConfigError(f"{label}: sim.device: sim.backend=mujoco runs on the CPU, got {sim.device!r}")
+    terrain = getattr(cfg, "terrain", None)
+    if terrain is not None:
+        try:
+            check_terrain_config(terrain)
+        except ValueError as error:
+            key = str(error).split(":")[0].split(" ")[0]
+            origin = origins.get(tuple(key.split(".")))
+            raise ConfigError(f"{origin.label if origin else source}: {error}") from None

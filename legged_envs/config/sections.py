@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from legged_envs.terrains.config import TerrainConfig
+from policies.train_config import TrainConfig
 
 DEVICE_PATTERN = r"cpu|cuda(:[0-9]+)?"
 """Torch devices a config may name (regex, matched in full)."""
@@ -75,3 +76,5 @@ class RootConfig:
     """Terrain the robots stand on."""
     bench: BenchConfig = field(default_factory=BenchConfig)
     """Throughput benchmark settings."""
+    train: TrainConfig = field(default_factory=TrainConfig)
+    """PPO training: rollout length, iterations, checkpoints, networks (policies/train_config.py)."""

@@ -26,6 +26,8 @@ class ModelLayout:
         if tuple(actuator_order) != robot.joint_names:
             raise ValueError(f"{robot.mjcf_file}: actuator order {actuator_order} differs from the spec's joints")
         self._body_id = {model.body(i).name: i for i in range(model.nbody)}
+        self.body_mass_kg = {model.body(i).name: float(model.body_mass[i]) for i in range(model.nbody)}
+        """Nominal mass of every body, by name, kg (what ``set_body_mass`` randomises around)."""
         self.body_ids = torch.tensor([self.model_body_id(name) for name in body_names], dtype=torch.long)
         """(B,) model body id of each tracked body."""
 

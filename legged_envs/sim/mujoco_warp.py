@@ -41,9 +41,9 @@ _PER_WORLD_FIELDS = (
 )
 _SET_CONST_GROUPS = mjw.SetConstGroup.FIXED | mjw.SetConstGroup.INERT0
 _CONTACTS_PER_PAIR = {
-    mujoco.mjtGeom.mjGEOM_SPHERE: 1,
-    mujoco.mjtGeom.mjGEOM_ELLIPSOID: 1,
-    mujoco.mjtGeom.mjGEOM_CAPSULE: 2,
+    int(mujoco.mjtGeom.mjGEOM_SPHERE): 1,
+    int(mujoco.mjtGeom.mjGEOM_ELLIPSOID): 1,
+    int(mujoco.mjtGeom.mjGEOM_CAPSULE): 2,
 }
 """Contacts a robot geom makes with a plane or box; 4 for other types and against height fields."""
 
@@ -61,12 +61,17 @@ def contact_capacity(model: mujoco.MjModel) -> tuple[int, int]:
     on_robot = model.body_rootid[model.geom_bodyid] != 0
     robot_geoms = [g for g in range(model.ngeom) if collides[g] and on_robot[g]]
     terrain_geoms = [g for g in range(model.ngeom) if collides[g] and not on_robot[g]]
-    has_hfield = any(model.geom_type[g] == mujoco.mjtGeom.mjGEOM_HFIELD for g in terrain_geoms)
-    per_geom = [4 if has_hfield else _CONTACTS_PER_PAIR.get(model.geom_type[g], 4) for g in robot_geoms]
+    has_hfield = any(int(model.geom_type[g]) == int(mujoco.mjtGeom.mjGEOM_HFIELD) for g in terrain_geoms)
+    per_geom = [4 if has_hfield else _CONTACTS_PER_PAIR.get(int(model.geom_type[g]), 4) for g in robot_geoms]
     nconmax = sum(per_geom) * min(len(terrain_geoms), 2)
     condim = max((int(model.geom_condim[g]) for g in range(model.ngeom) if collides[g]), default=1)
-    rows_per_contact = condim if model.opt.cone == mujoco.mjtCone.mjCONE_ELLIPTIC else max(1, 2 * (condim - 1))
+    rows_per_contact = condim if int(model.opt.cone) == int(mujoco.mjtCone.mjCONE_ELLIPTIC) else max(1, 2 * (condim - 1))
     return max(nconmax, 1), max(nconmax, 1) * rows_per_contact + 2 * model.nv
+
+
+def _index_on(index: slice | torch.Tensor, device: torch.device) -> slice | torch.Tensor:
+    """A layout index (slice or index tensor) usable on ``device``."""
+    return index if isinstance(index, slice) else index.to(device)
 
 
 class MujocoWarpBackend(PhysicsBackend):
@@ -124,8 +129,8 @@ class MujocoWarpBackend(PhysicsBackend):
         self._nominal_mass = self._body_mass[0].clone()
         self._nominal_inertia = self._body_inertia[0].clone()
         self._nominal_ipos = self._body_ipos[0].clone()
-        self._joint_qpos = self.layout.joint_qpos.to(self.device)
-        self._joint_dof = self.layout.joint_dof.to(self.device)
+        self._joint_qpos = _index_on(self.layout.joint_qpos, self.device)
+        self._joint_dof = _index_on(self.layout.joint_dof, self.device)
         self._body_ids = self.layout.body_ids.to(self.device)
         f32 = {"dtype": torch.float32, "device": self.device}
         self.kp = torch.tensor([j.kp for j in robot.joints], **f32).repeat(num_worlds, 1)
@@ -147,10 +152,10 @@ class MujocoWarpBackend(PhysicsBackend):
         return self._qvel[:, 3:6].clone()
 
     def joint_pos(self) -> torch.Tensor:
-        return self._qpos[:, self._joint_qpos]
+        return self._qpos[:, self._joint_qpos].clone()
 
     def joint_vel(self) -> torch.Tensor:
-        return self._qvel[:, self._joint_dof]
+        return self._qvel[:, self._joint_dof].clone()
 
     def joint_torque(self) -> torch.Tensor:
         return self._actuator_force.clone()

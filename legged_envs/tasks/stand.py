@@ -6,14 +6,26 @@ first command until the locomotion task lands.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
+from legged_envs.config import register_schema
+from legged_envs.config.sections import RootConfig
 from legged_envs.math_utils import yaw_quat
 from legged_envs.sim.backend import WorldState
 from legged_envs.tasks import terms
 from legged_envs.tasks.base import RewardTerm, Task
 
 MAX_TILT_RAD = 1.0
+
+
+@dataclass
+class StandConfig(RootConfig):
+    """Root config of the ``stand`` task (no task settings of its own); a YAML picks it with ``schema: stand``."""
+
+
+register_schema("stand", StandConfig)
 
 
 def base_height_error_sq(env) -> torch.Tensor:

@@ -18,6 +18,8 @@ FEATURE_MARGIN_M = 0.5
 """Clearance between a raised feature (platform, wall, stairs) and its tile's side edges, m."""
 WALL_THICKNESS_M = 0.2
 """Thickness of a wall, m."""
+SLOPE_BOX_THICKNESS_M = 0.5
+"""Thickness of the tilted boxes that form a slope tile's faces, m."""
 
 
 @dataclass
@@ -55,7 +57,7 @@ class TerrainConfig:
     rough_height_m: tuple[float, float] = field(default=(0.02, 0.10), metadata={"gt": 0})
     """Peak height of rough ground (random bumps from 0 to this) at difficulty 0 and 1, m."""
     rough_cell_m: float = field(default=0.2, metadata={"gt": 0})
-    """Spacing of the random height samples of rough ground, m (the surface is linear between them)."""
+    """Spacing of the random height samples of rough ground (rounded to divide the tile), m; linear between them."""
     stairs_step_height_m: tuple[float, float] = field(default=(0.05, 0.20), metadata={"gt": 0})
     """Rise of one stair step at difficulty 0 and 1, m."""
     stairs_step_width_m: float = field(default=0.3, metadata={"gt": 0})
@@ -93,6 +95,11 @@ def check_terrain_config(cfg: TerrainConfig, key: str = "terrain") -> None:
         raise ValueError(
             f"{key}.stairs_top_size_m + 2 * stairs_step_width_m = "
             f"{cfg.stairs_top_size_m + 2 * cfg.stairs_step_width_m:g} m must be <= tile_size_m = {cfg.tile_size_m:g} m"
+        )
+    if "slope" in kinds and cfg.border_m < SLOPE_BOX_THICKNESS_M:
+        raise ValueError(
+            f"{key}.border_m = {cfg.border_m:g} m must be >= {SLOPE_BOX_THICKNESS_M:g} m with slope tiles "
+            "(the border's ground covers the ends of their faces)"
         )
     if "rough" in kinds and cfg.rough_cell_m > cfg.tile_size_m / 4:
         raise ValueError(f"{key}.rough_cell_m = {cfg.rough_cell_m:g} m must be <= tile_size_m / 4")

@@ -83,7 +83,7 @@ def add_terrain(spec: mujoco.MjSpec, cfg: TerrainConfig, seed: int) -> TerrainLa
             for t, tile in enumerate(row):
                 if not tile.covers_ground:
                     x0, y0 = grid_min[0] + level * size, grid_min[1] + t * size
-                    tile.boxes.insert(0, aabb((x0, y0, floor_z), (x0 + size, y0 + size, 0.0)))
+                    tile.ground = aabb((x0, y0, floor_z), (x0 + size, y0 + size, 0.0))
     _add_geoms(spec, cfg, tiles, grid_min, floor_z)
     return _layout(cfg, tiles, kinds, grid_min, floor_z)
 
@@ -112,9 +112,10 @@ def _add_geoms(
     size = cfg.tile_size_m
     for level, row in enumerate(tiles):
         for t, tile in enumerate(row):
+            if tile.ground:
+                box(f"terrain_{level}_{t}_ground", tile.ground, _RGBA["ground"])
             for i, b in enumerate(tile.boxes):
-                is_ground = tile.kind != "slope" and b.center[2] < 0
-                box(f"terrain_{level}_{t}_{i}", b, _RGBA["ground" if is_ground else tile.kind])
+                box(f"terrain_{level}_{t}_{i}", b, _RGBA[tile.kind])
             if tile.heights is not None:
                 peak = float(tile.heights.max())
                 spec.add_hfield(
@@ -151,29 +152,38 @@ def _border_boxes(
     ]
 
 
+def _top_face(box: Box, center_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The box's top face relative to a tile centre: (x0, x1, y0, y1) seen from above and plane (a, b, c)."""
+    rot = np.zeros(9)
+    mujoco.mju_quat2Mat(rot, np.asarray(box.quat, dtype=float))
+    axes = rot.reshape(3, 3) * np.asarray(box.half_size)  # columns: half extents along the box axes, world
+    # only boxes tilted about x or y keep the view from above an axis-aligned rectangle
+    if (np.abs(axes[:2, 0]) > 1e-9).all() or (np.abs(axes[:2, 1]) > 1e-9).all() or axes[2, 2] <= 0:
+        raise ValueError(f"terrain box {box} is not tilted about a horizontal grid axis")
+    top = np.asarray(box.center) + axes[:, 2]
+    top[:2] -= center_xy
+    extent = np.abs(axes[:2, 0]) + np.abs(axes[:2, 1])
+    normal = axes[:, 2]
+    slope = -normal[:2] / normal[2]
+    rect = np.array([top[0] - extent[0], top[0] + extent[0], top[1] - extent[1], top[1] + extent[1]])
+    return rect, np.array([top[2] - slope @ top[:2], *slope])
+
+
 def _layout(
     cfg: TerrainConfig, tiles: list[list[Tile]], kinds: tuple[str, ...], grid_min: tuple[float, float], floor_z: float
 ) -> TerrainLayout:
-    levels, columns = len(tiles), len(kinds)
-    max_boxes = max(len(tile.boxes) for row in tiles for tile in row)
-    rt_xy = np.zeros((levels, columns, max_boxes, 3, 2))
-    up = np.zeros((levels, columns, max_boxes, 3))
-    offset = np.zeros((levels, columns, max_boxes, 3))
-    half = np.zeros((levels, columns, max_boxes, 3))
-    valid = np.zeros((levels, columns, max_boxes), dtype=bool)
+    levels, columns, size = len(tiles), len(kinds), cfg.tile_size_m
+    max_boxes = max(len(tile.all_boxes) for row in tiles for tile in row)
+    centers = np.zeros((levels, columns, 2))
+    rect = np.tile([np.inf, -np.inf, np.inf, -np.inf], (levels, columns, max_boxes, 1))
+    plane = np.zeros((levels, columns, max_boxes, 3))
     hfield_index = np.full((levels, columns), -1)
     hfields = []
     for level, row in enumerate(tiles):
         for t, tile in enumerate(row):
-            for i, b in enumerate(tile.boxes):
-                rot = np.zeros(9)
-                mujoco.mju_quat2Mat(rot, np.asarray(b.quat, dtype=float))
-                world_to_box = rot.reshape(3, 3).T
-                rt_xy[level, t, i] = world_to_box[:, :2]
-                up[level, t, i] = world_to_box[:, 2]
-                offset[level, t, i] = -world_to_box @ np.asarray(b.center)
-                half[level, t, i] = b.half_size
-                valid[level, t, i] = True
+            centers[level, t] = grid_min[0] + (level + 0.5) * size, grid_min[1] + (t + 0.5) * size
+            for i, box in enumerate(tile.all_boxes):
+                rect[level, t, i], plane[level, t, i] = _top_face(box, centers[level, t])
             if tile.heights is not None:
                 hfield_index[level, t] = len(hfields)
                 peak = tile.heights.max()
@@ -191,14 +201,12 @@ def _layout(
         tile_param=f32([[tile.param for tile in row] for row in tiles]),
         tile_kinds=kinds,
         grid_min_xy=grid_min,
-        tile_size_m=cfg.tile_size_m,
+        tile_size_m=size,
         border_m=cfg.border_m,
         floor_z_m=floor_z,
-        box_rt_xy=f32(rt_xy),
-        box_up=f32(up),
-        box_offset=f32(offset),
-        box_half=f32(half),
-        box_valid=torch.as_tensor(valid),
+        tile_center_xy=f32(centers),
+        box_rect=f32(rect),
+        box_plane=f32(plane),
         hfield_index=torch.as_tensor(hfield_index, dtype=torch.long),
         hfield_heights=f32(hfields).reshape(-1, *shape),
     )

@@ -1,8 +1,10 @@
 """Where the tiles are and how high the ground is: torch only, any device, no MuJoCo at use time.
 
 ``height_at`` is exact for the geometry ``generator.add_terrain`` built: the highest terrain
-surface straight above or below each point, i.e. what a ray cast straight down would hit.
-Points on a vertical face of a box get the box's top (boxes are closed sets).
+surface at each point, i.e. what a ray cast straight down hits. A tile's surface is the highest
+of its boxes' top faces (each a plane over an axis-aligned rectangle) and its height field;
+the other faces of a tilted box are hidden inside neighbouring ground by construction. Points
+on a vertical face of a box get the box's top (boxes are closed sets).
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ import torch
 
 _CHUNK = 1 << 16
 """Points evaluated at once by ``height_at`` (bounds its temporary memory to tens of MB)."""
-_VERTICAL_EPS = 1e-9
-"""A box axis whose vertical component is below this counts as horizontal."""
 
 
 @dataclass(frozen=True)
@@ -41,20 +41,17 @@ class TerrainLayout:
     """Width of the ground (z = 0) around the grid, m."""
     floor_z_m: float
     """Height of the infinite plane under everything (0, or the bottom of the deepest slope tile), m."""
-    box_rt_xy: torch.Tensor
-    """(L, T, K, 3, 2) per tile box: first two columns of the world-to-box rotation."""
-    box_up: torch.Tensor
-    """(L, T, K, 3) per tile box: world +z in box coordinates."""
-    box_offset: torch.Tensor
-    """(L, T, K, 3) per tile box: box coordinates of the world point (0, 0, 0), m."""
-    box_half: torch.Tensor
-    """(L, T, K, 3) per tile box: half sizes, m."""
-    box_valid: torch.Tensor
-    """(L, T, K) whether the slot holds a box (tiles have different numbers of boxes)."""
+    tile_center_xy: torch.Tensor
+    """(L, T, 2) centre of each tile, world frame, m; box and height-field data are relative to it."""
+    box_rect: torch.Tensor
+    """(L, T, K, 4) per tile box: (x min, x max, y min, y max) of its top face seen from above, m;
+    empty (+inf, -inf, ...) in unused slots."""
+    box_plane: torch.Tensor
+    """(L, T, K, 3) per tile box: its top face z = a + b x + c y as (a, b, c), m."""
     hfield_index: torch.Tensor
     """(L, T) index into ``hfield_heights`` of the tile's height field, -1 where none."""
     hfield_heights: torch.Tensor
-    """(H, R, C) height fields spanning their whole tile, m; row r at y0 + r cell, column c at x0 + c cell."""
+    """(H, R, C) height fields spanning their whole tile, m; row r along y, column c along x, from the tile's corner."""
 
     @property
     def num_levels(self) -> int:
@@ -103,36 +100,31 @@ class TerrainLayout:
         near = ((rel >= -border) & (rel <= size + border)).all(-1)
         outside_z = torch.where(near, 0.0, self.floor_z_m).to(xy.dtype)
         level, tile = cell[:, 0].clamp(0, self.num_levels - 1), cell[:, 1].clamp(0, self.num_tiles - 1)
+        index = level * self.num_tiles + tile  # flat tile index: index_select is the fastest gather
+        local = xy - self.tile_center_xy.flatten(0, 1).index_select(0, index)
         z = torch.full_like(outside_z, self.floor_z_m)
-        if self.box_half.shape[2]:
-            z = torch.maximum(z, self._box_top(xy, level, tile))
+        if self.box_rect.shape[2]:
+            z = torch.maximum(z, self._box_top(local, index))
         if self.hfield_heights.shape[0]:
-            z = torch.maximum(z, self._hfield_top(xy, level, tile))
+            z = torch.maximum(z, self._hfield_top(local, index))
         return torch.where(inside, z, outside_z)
 
-    def _box_top(self, xy: torch.Tensor, level: torch.Tensor, tile: torch.Tensor) -> torch.Tensor:
-        """(n,) highest box top on the vertical line through each point, -inf where no box."""
-        rt, up, half = self.box_rt_xy[level, tile], self.box_up[level, tile], self.box_half[level, tile]
-        # box coordinates of the vertical line: a + z * up, z = world height
-        a = (rt @ xy[:, None, :, None]).squeeze(-1) + self.box_offset[level, tile]
-        slanted = up.abs() > _VERTICAL_EPS
-        safe_up = torch.where(slanted, up, torch.ones_like(up))
-        z1, z2 = (-half - a) / safe_up, (half - a) / safe_up
-        within = a.abs() <= half
-        inf = torch.full_like(a, torch.inf)
-        low = torch.where(slanted, torch.minimum(z1, z2), torch.where(within, -inf, inf)).amax(-1)
-        high = torch.where(slanted, torch.maximum(z1, z2), torch.where(within, inf, -inf)).amin(-1)
-        hit = (low <= high) & self.box_valid[level, tile]
-        return torch.where(hit, high, -torch.inf).amax(-1)
+    def _box_top(self, local: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """(n,) highest box top face over each tile-local point of tiles ``index``, -inf where none."""
+        rect = self.box_rect.flatten(0, 1).index_select(0, index)  # (n, K, 4)
+        plane = self.box_plane.flatten(0, 1).index_select(0, index)  # (n, K, 3)
+        x, y = local[:, None, 0], local[:, None, 1]
+        over = (x >= rect[..., 0]) & (x <= rect[..., 1]) & (y >= rect[..., 2]) & (y <= rect[..., 3])
+        top = plane[..., 0] + plane[..., 1] * x + plane[..., 2] * y
+        return torch.where(over, top, -torch.inf).amax(-1)
 
-    def _hfield_top(self, xy: torch.Tensor, level: torch.Tensor, tile: torch.Tensor) -> torch.Tensor:
-        """(n,) height-field surface under each point (MuJoCo's triangles), -inf where none."""
-        index = self.hfield_index[level, tile]
+    def _hfield_top(self, local: torch.Tensor, tile_index: torch.Tensor) -> torch.Tensor:
+        """(n,) height-field surface under each tile-local point (MuJoCo's triangles), -inf where none."""
+        index = self.hfield_index.flatten().index_select(0, tile_index)
         rows, cols = self.hfield_heights.shape[1:]
         cell = self.tile_size_m / (cols - 1)
-        corner = xy.new_tensor(self.grid_min_xy) + torch.stack([level, tile], -1).to(xy.dtype) * self.tile_size_m
-        u = (xy[:, 0] - corner[:, 0]) / cell
-        v = (xy[:, 1] - corner[:, 1]) / cell
+        u = (local[:, 0] + self.tile_size_m / 2) / cell
+        v = (local[:, 1] + self.tile_size_m / 2) / cell
         c = torch.floor(u).long().clamp(0, cols - 2)
         r = torch.floor(v).long().clamp(0, rows - 2)
         fu, fv = u - c, v - r

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from legged_envs.terrains.config import FEATURE_MARGIN_M, WALL_THICKNESS_M, TerrainConfig
+from legged_envs.terrains.config import FEATURE_MARGIN_M, SLOPE_BOX_THICKNESS_M, WALL_THICKNESS_M, TerrainConfig
 
-SLOPE_BOX_THICKNESS_M = 0.5
-"""Thickness of the tilted boxes that form a slope tile's faces, m."""
 _IDENTITY_QUAT = (1.0, 0.0, 0.0, 0.0)
 
 
@@ -38,24 +36,31 @@ class Tile:
     difficulty: float
     """0 (easiest) to 1 (hardest)."""
     param: float
-    """The kind's difficulty setting: platform / step height m, slope deg, wall distance m, bump height m; 0 for flat."""
+    """The kind's setting: platform / step height m, slope deg, wall distance m, bump height m; flat 0."""
     spawn_xy: tuple[float, float]
     """Where a robot starts, m (its height is the ground height there)."""
     boxes: list[Box] = field(default_factory=list)
-    """Solid boxes of the tile."""
+    """Solid boxes of the tile's features."""
     heights: np.ndarray | None = None
     """(rows along y, cols along x) height field over the whole tile, m above 0; None if none."""
     lowest_z: float = 0.0
     """Lowest point of the tile's surface, m."""
     covers_ground: bool = False
-    """Whether the tile's own geometry is the ground (else it stands on a ground box or plane at 0)."""
+    """Whether the tile's own geometry is the ground (else it stands on the plane or a ground box at 0)."""
+    ground: Box | None = None
+    """The tile-sized ground box (top at 0) the generator adds when the plane lies below 0."""
+
+    @property
+    def all_boxes(self) -> list[Box]:
+        return [self.ground, *self.boxes] if self.ground else self.boxes
 
 
 def aabb(lo: tuple[float, float, float], hi: tuple[float, float, float]) -> Box:
     """Axis-aligned box between two corners, m."""
-    center = tuple((a + b) / 2 for a, b in zip(lo, hi, strict=True))
-    half = tuple((b - a) / 2 for a, b in zip(lo, hi, strict=True))
-    return Box(center, half)  # type: ignore[arg-type]
+    return Box(
+        ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2),
+        ((hi[0] - lo[0]) / 2, (hi[1] - lo[1]) / 2, (hi[2] - lo[2]) / 2),
+    )
 
 
 def lerp(bounds: tuple[float, float], t: float) -> float:

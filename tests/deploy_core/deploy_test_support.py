@@ -106,12 +106,24 @@ def run(ctrl: Controller, now_s: float, seconds: float, **state) -> tuple[float,
     return now_s, out
 
 
-def write_variant(src: Path, dst: Path, bias: np.ndarray | None = None, props: dict[str, str] | None = None) -> Path:
-    """Copy the ONNX at ``src`` with its (num_actions,) output bias and/or metadata entries replaced."""
+def write_variant(
+    src: Path,
+    dst: Path,
+    bias: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
+    props: dict[str, str] | None = None,
+) -> Path:
+    """Copy the exported stand-still ONNX (a single Gemm) at ``src`` with a new (num_actions,) bias,
+    (num_actions, obs_dim) weight and/or metadata entries."""
     model = onnx.load(src)
+    (gemm,) = model.graph.node
+    if weight is not None:
+        init = next(t for t in model.graph.initializer if t.name == gemm.input[1])
+        init.CopyFrom(numpy_helper.from_array(np.asarray(weight, dtype=np.float32), init.name))
     if bias is not None:
-        (init,) = [t for t in model.graph.initializer if list(t.dims) == [len(bias)]]
-        init.CopyFrom(numpy_helper.from_array(np.asarray(bias, dtype=np.float32), init.name))
+        del gemm.input[2:]
+        gemm.input.append("test_bias")
+        model.graph.initializer.append(numpy_helper.from_array(np.asarray(bias, dtype=np.float32), "test_bias"))
     for key, value in (props or {}).items():
         entry = next((p for p in model.metadata_props if p.key == key), None)
         if entry is None:

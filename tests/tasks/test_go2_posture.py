@@ -1,0 +1,396 @@
+"""The go2_posture task on real MuJoCo physics: commands, curricula, observations, randomisation,
+rewards and terminations."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from deploy.observation import ObservationBuilder
+from legged_envs.config import ConfigError, load_config
+from legged_envs.envs.legged_env import LeggedEnv
+from legged_envs.robots.go2 import GO2
+from legged_envs.tasks import go2_posture
+from legged_envs.tasks.go2_posture import COMMAND_NAMES, Go2PostureConfig, Go2PostureTask, heading_lin_vel
+from legged_envs.tasks.registry import get_task
+
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "go2_posture.yaml"
+FAST = (
+    "terrain.kind=flat",
+    "terrain.num_levels=1",
+    "terrain.num_tiles_per_level=1",
+    "sim.num_threads=1",
+    "task.terrain_curriculum.max_start_level=0",
+)
+NO_DR = ("task.randomization.enabled=false",)
+NOMINAL_DR = (
+    "task.randomization.enabled=true",
+    "task.randomization.friction=[1.0,1.0]",
+    "task.randomization.payload_kg=[0.0,0.0]",
+    "task.randomization.com_offset_m=0.0",
+    "task.randomization.link_mass_scale=[1.0,1.0]",
+    "task.randomization.motor_strength=[1.0,1.0]",
+    "task.randomization.kp_scale=[1.0,1.0]",
+    "task.randomization.kd_scale=[1.0,1.0]",
+    "task.randomization.push_force_n=[0.0,0.0]",
+    "task.randomization.action_delay_steps=[0,0]",
+    *(f"task.randomization.obs_noise.{term}=0" for term in ("base_ang_vel", "projected_gravity", "joint_pos_rel")),
+    "task.randomization.obs_noise.joint_vel=0",
+)
+"""Randomisation on, every item pinned to nominal: tests free one item at a time."""
+GRAVITY = 9.81
+
+
+def make_env(num_envs: int, *overrides: str) -> LeggedEnv:
+    cfg = load_config(CONFIG, [*FAST, f"env.num_envs={num_envs}", *overrides])
+    return LeggedEnv(cfg, Go2PostureTask)
+
+
+def run(env: LeggedEnv, steps: int, actions: torch.Tensor | None = None):
+    """Step ``steps`` times with ``actions`` (zeros: hold the default pose); the last step's outputs."""
+    actions = torch.zeros(env.num_envs, env.num_actions) if actions is None else actions
+    out = None
+    for _ in range(steps):
+        out = env.step(actions)
+    return out
+
+
+def heading(env: LeggedEnv) -> torch.Tensor:
+    """(n, 2) unit vector of each base's heading in the world xy plane."""
+    w, x, y, z = env.sim.base_quat().unbind(-1)
+    yaw = torch.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    return torch.stack((yaw.cos(), yaw.sin()), dim=1)
+
+
+def foot_forces(env: LeggedEnv) -> torch.Tensor:
+    """(n, 4) vertical contact force on each foot (FR, FL, RR, RL), N."""
+    return env.sim.contact_forces()[:, env.task.foot_ids, 2]
+
+
+# --- interface ------------------------------------------------------------------------------------
+def test_registry_config_and_interface_expose_what_train_export_and_eval_need() -> None:
+    assert get_task("go2_posture") == (Go2PostureConfig, Go2PostureTask)
+    env = make_env(3, *NO_DR)
+    task = env.task
+    obs = env.get_observations()
+    layout = task.policy_obs_layout
+    assert set(obs.keys()) == {"policy", "privileged"}
+    assert obs["policy"].shape == (3, layout.obs_dim)
+    assert layout.term_names == (
+        "base_ang_vel",
+        "projected_gravity",
+        "joint_pos_rel",
+        "joint_vel",
+        "last_action",
+        "command",
+    )
+    assert task.command_names == COMMAND_NAMES and task.command.shape == (3, 6)
+    assert task.command_ranges[0] == (-1.0, 1.5) and task.command_ranges[3] == (-0.14, 0.10)
+    run(env, 3)
+    errors = task.eval_step_errors()
+    assert tuple(errors) == COMMAND_NAMES and all(e.shape == (3,) for e in errors.values())
+    metrics = task.metrics()
+    assert {"terrain_level", "command_progress/vx", "tracking_rmse/pitch"} <= set(metrics)
+    assert all(math.isfinite(value) for value in metrics.values())
+
+
+def test_config_errors_name_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"task\.rewards\.track_vz: unknown key"):
+        load_config(CONFIG, ["task.rewards.track_vz=1.0"])
+    with pytest.raises(ValueError, match=r"task\.terminations\.contact_bodies: 'FR_hip' is not a tracked body"):
+        make_env(1, *NO_DR, "task.terminations.contact_bodies=[FR_hip]")
+
+
+# --- commands and curricula ---------------------------------------------------------------------------
+def test_commands_resample_on_the_timer_and_at_resets_within_ranges() -> None:
+    env = make_env(6, *NO_DR, "task.commands.resample_interval_s=0.2", "env.episode_length_s=0.3")
+    task = env.task
+    low, high = task.commands.ranges.unbind(dim=1)
+
+    def within(command: torch.Tensor) -> bool:
+        return bool(((command >= low) & (command <= high)).all())
+
+    first = task.command.clone()
+    assert within(first)
+    run(env, 9)
+    assert torch.equal(task.command, first)
+    run(env, 1)  # 10 steps = 0.2 s: the timer fires
+    second = task.command.clone()
+    assert (second != first).any(dim=1).all() and within(second)
+    run(env, 4)
+    assert torch.equal(task.command, second)
+    _, _, dones, extras = run(env, 1)  # 15 steps = 0.3 s: time-out, reset
+    assert dones.all() and extras["time_outs"].all()
+    assert (task.command != second).any(dim=1).all() and within(task.command)
+
+    task.resample_commands = False
+    scripted = torch.tensor([[0.3, 0.0, 0.0, -0.05, 0.1, 0.0]]).repeat(6, 1)
+    task.set_command(torch.arange(6), scripted)
+    run(env, 16)  # through a timer and a reset
+    assert torch.equal(task.command, scripted)
+
+
+def test_command_curriculum_widens_well_tracked_dimensions_only() -> None:
+    env = make_env(4, *NO_DR, "env.episode_length_s=2.2", "task.command_curriculum.min_episode_s=2.0")
+    task = env.task
+    task.resample_commands = False
+    # Standing still tracks zero yaw rate, vy, posture; a 1 m/s forward command is not tracked.
+    task.set_command(torch.arange(4), torch.tensor([[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]]).repeat(4, 1))
+    before = task.commands.ranges.clone()
+    _, _, dones, extras = run(env, 110)
+    assert dones.all() and extras["time_outs"].all()
+    step = env.cfg.task.command_curriculum.step
+    assert torch.allclose(task.commands.progress, torch.tensor([0.0, step, step, step, step, step]))
+    after = task.commands.ranges
+    assert torch.equal(after[0], before[0])
+    assert (after[1:, 0] < before[1:, 0]).all() and (after[1:, 1] > before[1:, 1]).all()
+
+
+def test_terrain_curriculum_promotes_an_env_that_walked_far_and_demotes_one_that_did_not() -> None:
+    env = make_env(
+        2,
+        *NO_DR,
+        "terrain.num_levels=3",
+        "env.episode_length_s=2.5",
+        "task.terrain_curriculum.min_commanded_m=1.0",
+    )
+    task = env.task
+    task.resample_commands = False
+    task.set_command(torch.arange(2), torch.tensor([[0.8, 0.0, 0.0, 0.0, 0.0, 0.0]]).repeat(2, 1))
+    task.terrain_curriculum.levels[:] = 1
+    stand = torch.zeros(2, env.num_actions)
+    for _ in range(125):
+        # Env 0 is carried forward at about the commanded 0.8 m/s (its weight nearly lifted), env 1 stands.
+        along = 60.0 * (0.8 - heading_lin_vel(env)[:, 0]) + 10.0
+        force = torch.cat((along[:, None] * heading(env), torch.full((2, 1), 140.0)), dim=1)
+        force[1] = 0.0
+        env.sim.set_external_force("base", force)
+        _, _, dones, extras = env.step(stand)
+    assert dones.all() and extras["time_outs"].all()
+    assert task.terrain_curriculum.levels.tolist() == [2, 0]
+
+
+# --- observations ---------------------------------------------------------------------------------
+def deploy_frame(env: LeggedEnv, builder: ObservationBuilder, i: int) -> np.ndarray:
+    """Env ``i``'s current frame as the deploy side builds it from LowState-like arrays."""
+    motor_q = np.zeros(GO2.num_motor_slots)
+    motor_dq = np.zeros(GO2.num_motor_slots)
+    motor_q[list(GO2.motor_indices)] = env.sim.joint_pos()[i].numpy()
+    motor_dq[list(GO2.motor_indices)] = env.sim.joint_vel()[i].numpy()
+    return builder.frame(
+        quat_wxyz=env.sim.base_quat()[i].numpy(),
+        gyro_rad_s=env.sim.base_ang_vel()[i].numpy(),
+        motor_q=motor_q,
+        motor_dq=motor_dq,
+        last_action=env.actions[i].numpy(),
+        command=env.task.command[i].numpy(),
+    )
+
+
+def test_actor_obs_follows_its_layout_shifts_oldest_first_and_refills_at_reset() -> None:
+    env = make_env(2, *NO_DR, "task.observations.history_length=3", "env.episode_length_s=0.1")
+    layout = env.task.policy_obs_layout
+    builder = ObservationBuilder(layout, GO2)
+    frames = env.get_observations()["policy"].reshape(2, 3, layout.frame_dim)
+    assert torch.equal(frames, frames[:, -1:].expand(-1, 3, -1))  # filled with the first frame
+    actions = 0.2 * torch.ones(2, env.num_actions)
+    for _ in range(4):
+        obs, _, dones, _ = env.step(actions)
+        assert not dones.any()
+        new = obs["policy"].reshape(2, 3, layout.frame_dim)
+        assert torch.equal(new[:, :-1], frames[:, 1:])  # oldest first: everything moved one slot back
+        for i in range(2):
+            np.testing.assert_allclose(new[i, -1].numpy(), deploy_frame(env, builder, i), atol=1e-5)
+        frames = new
+    obs, _, dones, _ = env.step(actions)  # 5 steps = 0.1 s: time-out and reset
+    assert dones.all()
+    frames = obs["policy"].reshape(2, 3, layout.frame_dim)
+    assert torch.equal(frames, frames[:, -1:].expand(-1, 3, -1))
+    np.testing.assert_allclose(frames[0, -1].numpy(), deploy_frame(env, builder, 0), atol=1e-5)
+
+
+def test_observation_noise_stays_within_its_amplitude() -> None:
+    env = make_env(4, *NOMINAL_DR, "task.randomization.obs_noise.joint_vel=1.5")
+    layout = env.task.policy_obs_layout
+    builder = ObservationBuilder(layout, GO2)
+    obs, _, _, _ = env.step(torch.zeros(4, env.num_actions))
+    newest = obs["policy"].reshape(4, layout.history_length, layout.frame_dim)[:, -1]
+    where = layout.frame_slices()
+    clean = torch.tensor(np.stack([deploy_frame(env, builder, i) for i in range(4)]), dtype=torch.float32)
+    noise = newest - clean
+    amplitude = 1.5 * layout.term("joint_vel").scale
+    assert noise[:, where["joint_vel"]].abs().max() <= amplitude + 1e-5
+    assert noise[:, where["joint_vel"]].abs().mean() > 0.2 * amplitude
+    others = [i for i in range(layout.frame_dim) if i not in range(layout.frame_dim)[where["joint_vel"]]]
+    assert noise[:, others].abs().max() < 1e-5
+
+
+def test_critic_obs_holds_the_true_privileged_values() -> None:
+    env = make_env(
+        3,
+        *NOMINAL_DR,
+        "task.randomization.friction=[0.37,0.37]",
+        "task.randomization.payload_kg=[1.5,1.5]",
+        "task.randomization.motor_strength=[0.9,1.1]",
+    )
+    obs, _, _, _ = run(env, 10)
+    privileged = obs["privileged"]
+    from legged_envs.tasks import terms
+
+    torch.testing.assert_close(privileged[:, 0:3], terms.base_lin_vel_b(env))
+    torch.testing.assert_close(privileged[:, 4], torch.full((3,), 0.37))
+    torch.testing.assert_close(privileged[:, 5], torch.full((3,), 1.5))
+    strength = privileged[:, 9 : 9 + env.num_actions]
+    torch.testing.assert_close(strength, env.task.randomizer.motor_strength)
+    assert strength.min() >= 0.9 and strength.max() <= 1.1 and strength.std() > 0.02
+    feet = privileged[:, -15:-3].reshape(3, 4, 3)
+    torch.testing.assert_close(feet[:, :, 2], 0.01 * foot_forces(env))
+
+
+# --- domain randomisation takes effect in the physics ---------------------------------------------------
+def test_payload_and_link_masses_show_up_in_the_foot_contact_forces() -> None:
+    env = make_env(
+        6,
+        *NOMINAL_DR,
+        "task.randomization.payload_kg=[-1.0,3.0]",
+        "task.randomization.link_mass_scale=[0.7,1.3]",
+    )
+    run(env, 50)
+    dr = env.task.randomizer
+    nominal = sum(env.sim.layout.body_mass_kg.values())
+    links = torch.tensor([dr.nominal_mass[body] for body in dr.cfg.link_mass_bodies])
+    mass = nominal + dr.payload_kg + ((dr.link_mass_scale - 1.0) * links).sum(dim=1)
+    assert mass.max() - mass.min() > 1.0  # the draws differ enough to tell apart
+    torch.testing.assert_close(foot_forces(env).sum(dim=1), mass * GRAVITY, rtol=0.02, atol=0.0)
+
+
+def test_com_offset_moves_load_between_front_and_rear_feet() -> None:
+    env = make_env(8, *NOMINAL_DR, "task.randomization.com_offset_m=0.05")
+    run(env, 50)
+    forces = foot_forces(env)
+    front_share = forces[:, :2].sum(dim=1) / forces.sum(dim=1)
+    offset_x = env.task.randomizer.com_offset_m[:, 0]
+    assert np.corrcoef(offset_x.numpy(), front_share.numpy())[0, 1] > 0.9
+
+
+def test_friction_decides_whether_a_pushed_robot_slides() -> None:
+    env = make_env(8, *NOMINAL_DR, "task.randomization.friction=[0.1,1.2]")
+    run(env, 25)
+    start = env.sim.base_pos()[:, :2].clone()
+    push = torch.cat((0.35 * 15.2 * GRAVITY * heading(env), torch.zeros(8, 1)), dim=1)  # 0.35 x weight
+    env.sim.set_external_force("base", push)
+    run(env, 25)
+    slid = torch.linalg.vector_norm(env.sim.base_pos()[:, :2] - start, dim=1)
+    friction = env.task.randomizer.friction
+    assert slid[friction < 0.25].min() > 0.1
+    assert slid[friction > 0.6].max() < 0.05
+
+
+def test_gains_and_motor_strength_set_the_pd_torque() -> None:
+    env = make_env(
+        4,
+        *NOMINAL_DR,
+        "sim.decimation=1",  # one substep per step: the torque is computed from the state before the step
+        "task.randomization.motor_strength=[0.8,1.2]",
+        "task.randomization.kp_scale=[0.7,1.3]",
+        "task.randomization.kd_scale=[0.5,1.5]",
+    )
+    dr, task = env.task.randomizer, env.task
+    kp = dr.nominal_kp * dr.kp_scale * dr.motor_strength
+    kd = dr.nominal_kd * dr.kd_scale * dr.motor_strength
+    limits = torch.tensor([joint.effort_limit_nm for joint in GO2.joints])
+    for _ in range(5):  # the robot drops onto its feet: joints move
+        q, dq = env.sim.joint_pos().clone(), env.sim.joint_vel().clone()
+        env.step(0.3 * torch.ones(env.num_envs, env.num_actions))
+        expected = kp * (task.applied_targets - q) - kd * dq
+        unclipped = expected.abs() < 0.99 * limits
+        torch.testing.assert_close(env.sim.joint_torque()[unclipped], expected[unclipped], rtol=1e-4, atol=1e-3)
+    assert (dq.abs() > 0.5).any()  # the damping term mattered
+
+
+def test_pushes_change_the_base_velocity_along_the_force() -> None:
+    env = make_env(
+        4,
+        *NOMINAL_DR,
+        "task.randomization.push_force_n=[150.0,150.0]",
+        "task.randomization.push_interval_s=[0.3,0.3]",
+        "task.randomization.push_duration_s=0.1",
+    )
+    run(env, 14)
+    assert (env.task.pushes.force == 0).all()
+    velocity = env.sim.base_lin_vel()[:, :2].clone()
+    run(env, 1)  # step 15 = 0.3 s: the push starts
+    force = env.task.pushes.force[:, :2].clone()
+    assert torch.allclose(torch.linalg.vector_norm(force, dim=1), torch.full((4,), 150.0))
+    run(env, 5)  # 0.1 s of 150 N on a 15 kg robot: about 1 m/s less friction
+    gained = torch.sum((env.sim.base_lin_vel()[:, :2] - velocity) * force / 150.0, dim=1)
+    assert (gained > 0.3).all()
+    assert (env.task.pushes.force == 0).all()
+
+
+def test_action_latency_delays_the_applied_targets_by_k_steps() -> None:
+    env = make_env(3, *NOMINAL_DR, "task.randomization.action_delay_steps=[0,2]")
+    task = env.task
+    task.action_delay.delay[:] = torch.tensor([0, 1, 2])
+    run(env, 20)
+    default = env.default_joint_pos
+    actions = torch.full((3, env.num_actions), 0.4)
+    moved = default + GO2.action_scale * actions
+    q_before = env.sim.joint_pos().clone()
+    for step in range(3):
+        env.step(actions)
+        changed = [torch.allclose(task.applied_targets[i], moved[i]) for i in range(3)]
+        assert changed == [step >= k for k in range(3)]
+        assert [torch.allclose(task.applied_targets[i], default[i]) for i in range(3)] == [not c for c in changed]
+        if step == 0:  # the physics follows: only the undelayed robot's joints moved towards the new targets
+            motion = (env.sim.joint_pos() - q_before).abs().amax(dim=1)
+            assert motion[0] > 0.02 and motion[1] < 0.3 * motion[0] and motion[2] < 0.3 * motion[0]
+
+
+# --- rewards and terminations ---------------------------------------------------------------------------
+def test_a_tracked_command_earns_the_maximum_tracking_reward_and_a_wrong_one_less() -> None:
+    env = make_env(2, *NO_DR)
+    task = env.task
+    task.resample_commands = False
+    wrong = [1.0, 0.5, 0.8, -0.1, 0.3, 0.2]
+    task.set_command(torch.arange(2), torch.tensor([[0.0] * 6, wrong]))
+    run(env, 30)
+    for name in COMMAND_NAMES:
+        reward = getattr(go2_posture, f"reward_track_{name}")(env)
+        assert reward[0] > 0.85, name  # the maximum is 1: standing still tracks the zero command
+        assert reward[1] < reward[0] - 0.3, name
+
+
+def test_base_contact_and_excessive_tilt_end_the_episode_as_failures() -> None:
+    env = make_env(3, *NO_DR)
+    run(env, 10)
+    # Env 0: upright, belly on the ground, legs lifted off it; env 1: rolled 75 degrees, 1 m in the air.
+    splayed = torch.tensor([0.0, -1.5, -0.84, 0.0, -1.5, -0.84, 0.0, 2.4, -0.84, 0.0, 2.4, -0.84])
+    belly = env.sim.compose_state(torch.tensor([[0.0, 0.0, 0.06]]), torch.tensor([[1.0, 0, 0, 0]]), splayed[None])
+    angle = math.radians(75) / 2
+    rolled_quat = torch.tensor([[math.cos(angle), math.sin(angle), 0.0, 0.0]])
+    rolled = env.sim.compose_state(torch.tensor([[0.0, 0.0, 1.0]]), rolled_quat, env.default_joint_pos[:1])
+    env.sim.reset_worlds(torch.tensor([0]), belly)
+    env.sim.reset_worlds(torch.tensor([1]), rolled)
+    actions = torch.zeros(3, env.num_actions)
+    actions[0] = (splayed - env.default_joint_pos[0]) / GO2.action_scale
+    _, rewards, dones, extras = env.step(actions)
+    assert dones.tolist() == [True, True, False]
+    assert not extras["time_outs"].any()
+    base = env.body_index["base"]
+    assert env.task.touching[0, base] and env.task.touching[0].sum() == 1  # the base alone touched
+    assert not env.task.touching[1].any()  # the tilted robot touched nothing
+    assert rewards[0] < rewards[2] - 5.0 and rewards[1] < rewards[2] - 5.0  # the termination penalty
+
+
+def test_a_time_out_is_flagged_as_time_out_not_as_failure() -> None:
+    env = make_env(2, *NO_DR, "env.episode_length_s=0.2")
+    _, _, dones, extras = run(env, 9)
+    assert not dones.any() and not extras["time_outs"].any()
+    _, rewards, dones, extras = run(env, 1)
+    assert dones.all() and extras["time_outs"].all()
+    assert (rewards > 0).all()  # no termination penalty

@@ -105,7 +105,12 @@ class ControllerConfig:
 
 
 class Controller:
-    """Safety state machine + observation + policy + joint targets for one robot."""
+    """Safety state machine + observation + policy + joint targets for one robot.
+
+    Not thread-safe: call ``tick`` and ``request`` from the same thread. In POLICY the policy runs
+    on the first tick and then every ``decimation``-th tick; its targets are held in between (the
+    safety clamps are re-applied every tick with the latest measured q and dq).
+    """
 
     def __init__(self, spec: RobotSpec, policy: Policy, config: ControllerConfig = ControllerConfig()):
         meta = policy.metadata
@@ -266,10 +271,10 @@ class Controller:
         meta = self.meta
         if self._has_command:
             command = np.zeros(len(self._command_low)) if command is None else np.asarray(command, dtype=np.float64)
-            if command.shape != self._command_low.shape or not np.isfinite(command).all():
+            if command.shape != self._command_low.shape or not math.isfinite(float(command.sum())):
                 self._fail(f"command must be {len(self._command_low)} finite values, got {command!r}"[:160])
                 return None
-            command = np.clip(command, self._command_low, self._command_high)
+            command = np.minimum(np.maximum(command, self._command_low), self._command_high)
         obs = self.observations.build(
             state.quat_wxyz, state.gyro_rad_s, state.motor_q, state.motor_dq, self._last_action, command, meta.beta
         )
@@ -278,11 +283,14 @@ class Controller:
         except Exception as error:  # any failure inside the policy must end in DAMPING, not a crash
             self._fail(f"policy raised {type(error).__name__}: {error}"[:160])
             return None
-        if action.shape != (meta.num_actions,) or not np.isfinite(action).all():
-            self._fail("policy output has NaN/Inf" if action.shape == (meta.num_actions,) else "policy output shape")
+        if action.shape != (meta.num_actions,):
+            self._fail(f"policy output has shape {action.shape}, expected ({meta.num_actions},)")
+            return None
+        if not math.isfinite(float(action.sum())):  # a sum is NaN/Inf when any entry is
+            self._fail("policy output has NaN/Inf")
             return None
         if meta.action_clip is not None:
-            action = np.clip(action, -meta.action_clip, meta.action_clip)
+            action = np.minimum(np.maximum(action, -meta.action_clip), meta.action_clip)
         self._last_action = action
         self.policy_steps += 1
         if meta.beta is not None:

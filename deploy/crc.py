@@ -92,7 +92,7 @@ LOWCMD_GO = np.dtype(
 )
 """C layout of ``unitree_go::msg::dds_::LowCmd_`` (812 bytes)."""
 
-_motor_fields = attrgetter(*MOTOR_CMD_HG.names)
+_motor_fields = attrgetter(*MOTOR_CMD_HG.names)  # both families: mode, q, dq, tau, kp, kd, reserve
 _BITREV8 = np.array([int(f"{byte:08b}"[::-1], 2) for byte in range(256)], dtype=np.uint8)
 
 

@@ -17,8 +17,9 @@ from legged_envs.robots.spec import RobotSpec
 
 def projected_gravity(quat_wxyz: np.ndarray) -> np.ndarray:
     """(3,) unit gravity direction in the base frame ((0, 0, -1) when level) from a wxyz quaternion."""
-    w, x, y, z = np.asarray(quat_wxyz, dtype=np.float64) / np.linalg.norm(quat_wxyz)
-    return np.array([2.0 * (w * y - x * z), -2.0 * (y * z + w * x), 2.0 * (x * x + y * y) - 1.0])
+    w, x, y, z = (float(v) for v in quat_wxyz)
+    n = w * w + x * x + y * y + z * z
+    return np.array([2.0 * (w * y - x * z), -2.0 * (y * z + w * x), 2.0 * (x * x + y * y) - n]) / n
 
 
 def cos_tilt(quat_wxyz: np.ndarray) -> float:
@@ -41,8 +42,8 @@ class ObservationBuilder:
         self.motor_index = np.asarray(spec.motor_indices, dtype=np.intp)
         """Spec joint i lives in DDS motor slot ``motor_index[i]``."""
         self.default_joint_pos = np.asarray(spec.default_joint_pos, dtype=np.float64)
-        self._slices = layout.frame_slices()
-        self._scales = {term.name: float(term.scale) for term in layout.terms}
+        slices = layout.frame_slices()
+        self._terms = tuple((term.name, slices[term.name], float(term.scale)) for term in layout.terms)
         self._history = np.zeros((layout.history_length, layout.frame_dim), dtype=np.float64)
         self._empty = True
 
@@ -61,21 +62,25 @@ class ObservationBuilder:
         beta: float | None = None,
     ) -> np.ndarray:
         """One (frame_dim,) frame; ``motor_q``/``motor_dq`` are full DDS motor arrays, the rest spec order."""
-        values = {
-            "base_ang_vel": lambda: gyro_rad_s,
-            "projected_gravity": lambda: projected_gravity(quat_wxyz),
-            "joint_pos_rel": lambda: np.asarray(motor_q)[self.motor_index] - self.default_joint_pos,
-            "joint_vel": lambda: np.asarray(motor_dq)[self.motor_index],
-            "last_action": lambda: last_action,
-            "command": lambda: command,
-            "beta": lambda: beta,
-        }
         out = np.empty(self.layout.frame_dim, dtype=np.float64)
-        for name, where in self._slices.items():
-            value = values[name]()
+        for name, where, scale in self._terms:
+            if name == "base_ang_vel":
+                value = gyro_rad_s
+            elif name == "projected_gravity":
+                value = projected_gravity(quat_wxyz)
+            elif name == "joint_pos_rel":
+                value = np.asarray(motor_q, dtype=np.float64)[self.motor_index] - self.default_joint_pos
+            elif name == "joint_vel":
+                value = np.asarray(motor_dq, dtype=np.float64)[self.motor_index]
+            elif name == "last_action":
+                value = last_action
+            elif name == "command":
+                value = command
+            else:
+                value = beta
             if value is None:
                 raise ValueError(f"observation term {name!r}: no value given")
-            out[where] = self._scales[name] * np.asarray(value, dtype=np.float64)
+            np.multiply(value, scale, out=out[where])
         return out
 
     def push(self, frame: np.ndarray) -> np.ndarray:

@@ -49,7 +49,9 @@ class VideoWriter:
         self.path = path
         self.tmp = path.with_name(f".{path.stem}.tmp{suffix}")
         if suffix == ".mp4":
-            self.writer = imageio.get_writer(self.tmp, format="FFMPEG", fps=fps, codec="libx264", quality=8)
+            self.writer = imageio.get_writer(
+                self.tmp, format="FFMPEG", fps=fps, codec="libx264", quality=8, macro_block_size=2
+            )
         else:
             self.writer = imageio.get_writer(self.tmp, format="GIF", mode="I", duration=1000.0 / fps, loop=0)
         self.frames = 0
@@ -147,7 +149,11 @@ def play_run(
 def _script(env: LeggedEnv, commands: str | None) -> list[Segment]:
     if commands is None:
         return []
-    names = getattr(env.task, "command_names", None)
-    if names is None or not hasattr(env.task, "set_command"):
-        raise ConfigError(f"--commands {commands}: the task {type(env.task).__name__} takes no commands")
-    return load_command_script(commands, names)
+    task = env.task
+    names = getattr(task, "command_names", None)
+    if names is None or not hasattr(task, "set_command"):
+        raise ConfigError(f"--commands {commands}: the task {type(task).__name__} takes no commands")
+    segments = load_command_script(commands, names)
+    if hasattr(task, "resample_commands"):
+        task.resample_commands = False  # type: ignore[attr-defined]  # the script alone sets the command
+    return segments

@@ -31,21 +31,38 @@ class IterationStats:
 
 
 def format_stats(stats: IterationStats) -> str:
-    """``1.2k steps/s | ETA 0:03:12 | reward 4.31 | ep len 812 | level 1.20``: everything but the counter."""
+    """``1,234 steps/s | ETA 0:03:12 | reward 4.31 | ep len 812 | terrain_level 1.2``: the key figures.
+
+    Task metrics with a plain name (curriculum levels) are key figures; grouped ones (``group/name``) are
+    details (``format_details``).
+    """
     parts = [f"{stats.steps_per_s:,.0f} steps/s", f"ETA {datetime.timedelta(seconds=round(stats.eta_s))}"]
     if stats.mean_reward is not None:
         parts.append(f"reward {stats.mean_reward:.3g}")
     if stats.mean_episode_length is not None:
         parts.append(f"ep len {stats.mean_episode_length:.0f}")
-    parts += [f"{name} {value:.3g}" for name, value in stats.metrics.items()]
+    parts += [f"{name} {value:.3g}" for name, value in stats.metrics.items() if "/" not in name]
     return " | ".join(parts)
 
 
-class TrainProgress:
-    """Shows each finished iteration: a tqdm bar with the stats on a terminal, a plain line otherwise."""
+def format_details(stats: IterationStats) -> str:
+    """``tracking_rmse vx 0.31 vy 0.2 | command_progress vx 0.05 ...``: the grouped task metrics."""
+    groups: dict[str, list[str]] = {}
+    for key, value in stats.metrics.items():
+        group, slash, name = key.partition("/")
+        if slash:
+            groups.setdefault(group, []).append(f"{name} {value:.3g}")
+    return " | ".join(f"{group} {' '.join(items)}" for group, items in groups.items())
 
-    def __init__(self, start: int, total: int, stream: TextIO | None = None):
+
+class TrainProgress:
+    """Shows each finished iteration: on a terminal a refreshed tqdm line with the key figures (the
+    grouped task metrics printed above it every ``details_every`` iterations); otherwise one plain line
+    per iteration with everything."""
+
+    def __init__(self, start: int, total: int, stream: TextIO | None = None, details_every: int = 10):
         self.stream = stream or sys.stdout
+        self.details_every = details_every
         self.tty = self.stream.isatty()
         self.bar = (
             tqdm(
@@ -61,18 +78,15 @@ class TrainProgress:
         )
 
     def update(self, stats: IterationStats) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(format_stats(stats), refresh=False)
-            self.bar.update(stats.iteration - self.bar.n)
-        else:
-            print(f"it {stats.iteration}/{stats.total} | {format_stats(stats)}", file=self.stream, flush=True)
-
-    def write(self, message: str) -> None:
-        """Print a message without breaking the bar."""
-        if self.bar is not None:
-            self.bar.write(message, file=self.stream)
-        else:
-            print(message, file=self.stream, flush=True)
+        details = format_details(stats)
+        if self.bar is None:
+            line = " | ".join(part for part in (format_stats(stats), details) if part)
+            print(f"it {stats.iteration}/{stats.total} | {line}", file=self.stream, flush=True)
+            return
+        if details and (stats.iteration % self.details_every == 0 or stats.iteration == stats.total):
+            self.bar.write(f"it {stats.iteration}: {details}", file=self.stream)
+        self.bar.set_postfix_str(format_stats(stats), refresh=False)
+        self.bar.update(stats.iteration - self.bar.n)
 
     def close(self) -> None:
         if self.bar is not None:

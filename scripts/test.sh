@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup_env.sh
+./scripts/setup_ros_env.sh   # ROS 2 Jazzy wheels + the unitree_hg/unitree_go message packages
 echo "[test] ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

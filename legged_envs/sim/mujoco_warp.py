@@ -59,14 +59,16 @@ def contact_capacity(model: mujoco.MjModel) -> tuple[int, int]:
     """
     collides = (model.geom_contype | model.geom_conaffinity) != 0
     on_robot = model.body_rootid[model.geom_bodyid] != 0
+    geom_types = [int(t) for t in model.geom_type]
     robot_geoms = [g for g in range(model.ngeom) if collides[g] and on_robot[g]]
     terrain_geoms = [g for g in range(model.ngeom) if collides[g] and not on_robot[g]]
-    has_hfield = any(int(model.geom_type[g]) == int(mujoco.mjtGeom.mjGEOM_HFIELD) for g in terrain_geoms)
-    per_geom = [4 if has_hfield else _CONTACTS_PER_PAIR.get(int(model.geom_type[g]), 4) for g in robot_geoms]
-    nconmax = sum(per_geom) * min(len(terrain_geoms), 2)
-    condim = max((int(model.geom_condim[g]) for g in range(model.ngeom) if collides[g]), default=1)
-    rows_per_contact = condim if int(model.opt.cone) == int(mujoco.mjtCone.mjCONE_ELLIPTIC) else max(1, 2 * (condim - 1))
-    return max(nconmax, 1), max(nconmax, 1) * rows_per_contact + 2 * model.nv
+    has_hfield = any(geom_types[g] == mujoco.mjtGeom.mjGEOM_HFIELD for g in terrain_geoms)
+    per_geom = [4 if has_hfield else _CONTACTS_PER_PAIR.get(geom_types[g], 4) for g in robot_geoms]
+    nconmax = max(1, sum(per_geom) * min(len(terrain_geoms), 2))
+    condim = max((int(model.geom_condim[g]) for g in robot_geoms), default=1)
+    elliptic = int(model.opt.cone) == mujoco.mjtCone.mjCONE_ELLIPTIC
+    rows_per_contact = condim if elliptic else max(1, 2 * (condim - 1))
+    return nconmax, nconmax * rows_per_contact + 2 * model.nv
 
 
 def _index_on(index: slice | torch.Tensor, device: torch.device) -> slice | torch.Tensor:
@@ -87,6 +89,8 @@ class MujocoWarpBackend(PhysicsBackend):
         nconmax: int | None = None,
         njmax: int | None = None,
     ):
+        self.model = model
+        """The host model (nominal parameters), e.g. to render a world from ``get_state``."""
         self.wp_device = wp.get_device(device)
         self.device = torch.device(wp.device_to_torch(self.wp_device))
         self.num_worlds = num_worlds
@@ -100,11 +104,17 @@ class MujocoWarpBackend(PhysicsBackend):
             per_world["tendon_invweight0"] = num_worlds
         with wp.ScopedDevice(self.wp_device):
             self.wp_model = mjw.put_model(model, batch_sizes=per_world)
+            # A solver stopping at its iteration budget is a chosen trade-off, not an error: keep the
+            # flag in wp_data.overflow but do not print it from every world at every substep.
+            quiet = mjw.OverflowType.ITERATIONS | mjw.OverflowType.LS_ITERATIONS
+            self.wp_model.opt.warn_overflow = int(self.wp_model.opt.warn_overflow & ~quiet)
             self.wp_data = mjw.make_data(
                 model, nworld=num_worlds, nconmax=nconmax or default_nconmax, njmax=njmax or default_njmax
             )
             self._reset_mask_wp = wp.zeros(num_worlds, dtype=wp.bool)
         self._graphs: dict[Hashable, wp.Graph] = {}
+        self._constants_stale = False
+        """Whether masses or CoMs changed since set_const last derived the constants from them."""
         self._stages_stale = False
         """Whether a parameter the position stage reads changed since it last ran."""
 
@@ -191,6 +201,7 @@ class MujocoWarpBackend(PhysicsBackend):
     def step(self, num_substeps: int) -> None:
         if num_substeps < 1:
             raise ValueError(f"num_substeps: expected int >= 1, got {num_substeps}")
+        self._update_constants()
         if self._stages_stale:
             self._run("step1", lambda: mjw.step1(self.wp_model, self.wp_data))
             self._stages_stale = False
@@ -200,10 +211,10 @@ class MujocoWarpBackend(PhysicsBackend):
         ids = world_ids.to(self.device)
         self._reset_mask.zero_()
         self._reset_mask[ids] = True
-        with wp.ScopedDevice(self.wp_device):
-            mjw.reset_data(self.wp_model, self.wp_data, reset=self._reset_mask_wp)
+        self._run("reset", lambda: mjw.reset_data(self.wp_model, self.wp_data, reset=self._reset_mask_wp))
         self._qpos[ids] = self._f32(state.qpos)
         self._qvel[ids] = self._f32(state.qvel)
+        self._update_constants()
         # mj_forward on every world; the others keep what their last substep applied.
         torque, cfrc_ext = self._actuator_force.clone(), self._cfrc_ext.clone()
         self._run("forward", lambda: mjw.forward(self.wp_model, self.wp_data))
@@ -245,12 +256,12 @@ class MujocoWarpBackend(PhysicsBackend):
         mass = self._f32(mass_kg)
         self._body_mass[ids, body] = mass
         self._body_inertia[ids, body] = self._nominal_inertia[body] * (mass / self._nominal_mass[body])[:, None]
-        self._set_const()
+        self._constants_stale = True
 
     def set_com_offset(self, world_ids: torch.Tensor, body_name: str, offset_m: torch.Tensor) -> None:
         ids, body = world_ids.to(self.device), self.layout.model_body_id(body_name)
         self._body_ipos[ids, body] = self._nominal_ipos[body] + self._f32(offset_m)
-        self._set_const()
+        self._constants_stale = True
 
     # --- internals --------------------------------------------------------------------------------
     def _f32(self, tensor: torch.Tensor) -> torch.Tensor:
@@ -275,11 +286,14 @@ class MujocoWarpBackend(PhysicsBackend):
                 self._graphs[key] = capture.graph
             wp.capture_launch(self._graphs[key])
 
-    def _set_const(self) -> None:
-        """Recompute the constants MuJoCo derives from masses and inertias, in every world."""
-        with wp.ScopedDevice(self.wp_device):
-            mjw.set_const(self.wp_model, self.wp_data, groups=_SET_CONST_GROUPS)
-        self._stages_stale = True
+    def _update_constants(self) -> None:
+        """Recompute the constants MuJoCo derives from masses and CoMs, in every world, once after
+        any number of changes; the position stage must run after it (set_const leaves it at qpos0)."""
+        if self._constants_stale:
+            model, data = self.wp_model, self.wp_data
+            self._run("set_const", lambda: mjw.set_const(model, data, groups=_SET_CONST_GROUPS, restore=False))
+            self._constants_stale = False
+            self._stages_stale = True
 
     def _write_actuator_params(self, ids: torch.Tensor) -> None:
         strength = self.strength[ids]

@@ -85,13 +85,14 @@ def tracking_errors(env: LeggedEnv) -> torch.Tensor:
     return measured - command
 
 
-def foot_terrain_heights(env: LeggedEnv, radius_m: float) -> torch.Tensor:
-    """(n, 4 * 5) base height above the ground at each foot and 4 points ``radius_m`` around it, m."""
-    feet = env.sim.body_pos().to(env.device)[:, [env.body_index[foot] for foot in FEET]]
+def terrain_scan(env: LeggedEnv, radius_m: float) -> torch.Tensor:
+    """(n, 1 + 4 * 5) base height above the ground under the base, under each foot and under 4 points
+    ``radius_m`` around each foot (+x, -x, +y, -y), m."""
+    feet = env.sim.body_pos().to(env.device)[:, [env.body_index[foot] for foot in FEET], :2]
     offsets = feet.new_tensor([[0.0, 0.0], [radius_m, 0.0], [-radius_m, 0.0], [0.0, radius_m], [0.0, -radius_m]])
-    points = feet[:, :, None, :2] + offsets
-    base_z = env.sim.base_pos().to(env.device)[:, 2]
-    return (base_z[:, None, None] - env.terrain.height_at(points)).reshape(env.num_envs, -1)
+    base = env.sim.base_pos().to(env.device)
+    points = torch.cat((base[:, None, :2], (feet[:, :, None] + offsets).reshape(env.num_envs, -1, 2)), dim=1)
+    return base[:, 2:3] - env.terrain.height_at(points)
 
 
 # --- rewards (unweighted; weights in task.rewards) ------------------------------------------------
@@ -215,9 +216,11 @@ class Go2PostureTask(Task):
         super().__init__(env)
         self.cfg: Go2PostureTaskConfig = env.cfg.task
         cfg, n, device, gen = self.cfg, env.num_envs, env.device, env.generator
-        self.body_ids = {kind: self._body_ids(kind) for kind in ("contact_bodies", "undesired_contact_bodies")}
         self.foot_ids = [env.body_index[foot] for foot in FEET]
-        self.undesired_ids = self.body_ids["undesired_contact_bodies"]
+        self.failure_ids = self._tracked_ids(cfg.terminations.contact_bodies, "task.terminations.contact_bodies")
+        self.undesired_ids = self._tracked_ids(
+            cfg.reward_params.undesired_contact_bodies, "task.reward_params.undesired_contact_bodies"
+        )
         ranges = [getattr(cfg.commands, name) for name in COMMAND_NAMES]
         self.commands = CommandSampler(
             COMMAND_NAMES,
@@ -290,7 +293,6 @@ class Go2PostureTask(Task):
         self.score_sum = torch.zeros(n, len(COMMAND_NAMES), **zeros)
         self.progress_m = torch.zeros(n, **zeros)
         self.commanded_m = torch.zeros(n, **zeros)
-        self.spawn_xy = torch.zeros(n, 2, **zeros)
         self._last_foot_pos = torch.zeros(n, len(FEET), 3, **zeros)
         self._last_joint_vel = torch.zeros(n, per_joint, **zeros)
         self._last_contact = torch.zeros(feet, dtype=torch.bool, **zeros)
@@ -371,7 +373,7 @@ class Go2PostureTask(Task):
         self.tracking_kernels = torch.exp(-torch.square(self.tracking_error / self.tracking_std))
         self._accumulate_episode(dt)
         tilted = terms.tilt_exceeds(env, self.cfg.terminations.max_tilt_rad)
-        self.failed = tilted | self.touching[:, self.body_ids["contact_bodies"]].any(dim=1)
+        self.failed = tilted | self.touching[:, self.failure_ids].any(dim=1)
         self.commands.step()
 
     def terminated(self) -> torch.Tensor:
@@ -395,7 +397,6 @@ class Go2PostureTask(Task):
         for buffer in (self.episode_steps, self.score_sum, self.progress_m, self.commanded_m, self.air_time):
             buffer[env_ids] = 0
         self._last_contact[env_ids] = False
-        self.failed[env_ids] = False
 
     def reset_state(self, env_ids: torch.Tensor) -> WorldState:
         env, cfg, n, device = self.env, self.cfg.reset, len(env_ids), self.env.device
@@ -413,7 +414,6 @@ class Go2PostureTask(Task):
         noise = (
             2 * torch.rand(n, env.num_actions, generator=env.generator, device=device) - 1
         ) * cfg.joint_pos_noise_rad
-        self.spawn_xy[env_ids] = xy
         return env.sim.compose_state(
             torch.cat((xy, z[:, None]), dim=1), yaw_quat(yaw), env.default_joint_pos[env_ids] + noise
         )
@@ -431,50 +431,40 @@ class Go2PostureTask(Task):
         if self.cfg.randomization.enabled:
             values = add_obs_noise(values, self.cfg.randomization.obs_noise, env.generator)
         policy = self.history.push(self.history.frame(values))
-        return {"policy": policy, "privileged": self.privileged_obs()}
+        return {"policy": policy, "privileged": torch.cat(tuple(self.privileged_terms().values()), dim=1)}
 
-    def privileged_obs(self) -> torch.Tensor:
-        """(n, P) critic-only truths, in this order: base velocity in the base frame (3, m/s), base height
-        above ground minus standing height (1, m), friction (1), payload (1, kg), CoM offset (3, cm),
-        motor strength, kp and kd multipliers (3 x J), link mass multipliers (L), base height above the
-        ground around each foot (20, m), foot contact forces (4 x 3, 100 N), push force (3, 100 N)."""
+    def privileged_terms(self) -> dict[str, torch.Tensor]:
+        """Critic-only truths, name -> (n, k), in the order of the ``privileged`` observation."""
         env, dr = self.env, self.randomizer
-        feet_force = env.sim.contact_forces().to(env.device)[:, self.foot_ids].reshape(env.num_envs, -1)
-        parts = (
-            terms.base_lin_vel_b(env),
-            (terms.base_height_above_ground(env) - env.robot.default_base_height_m)[:, None],
-            dr.friction[:, None],
-            dr.payload_kg[:, None],
-            100.0 * dr.com_offset_m,
-            dr.motor_strength,
-            dr.kp_scale,
-            dr.kd_scale,
-            dr.link_mass_scale,
-            foot_terrain_heights(env, self.cfg.observations.foot_scan_radius_m),
-            0.01 * feet_force,
-            0.01 * self.pushes.force,
-        )
-        return torch.cat(parts, dim=1)
+        return {
+            "base_lin_vel": terms.base_lin_vel_b(env),  # base frame, m/s
+            "friction": dr.friction[:, None],
+            "payload": dr.payload_kg[:, None],  # kg
+            "com_offset": 100.0 * dr.com_offset_m,  # cm
+            "motor_strength": dr.motor_strength,
+            "kp_scale": dr.kp_scale,
+            "kd_scale": dr.kd_scale,
+            "link_mass_scale": dr.link_mass_scale,
+            "terrain_scan": terrain_scan(env, self.cfg.observations.foot_scan_radius_m),  # m
+            "foot_forces": 0.01 * env.sim.contact_forces().to(env.device)[:, self.foot_ids].flatten(1),  # 100 N
+            "push_force": 0.01 * self.pushes.force,  # 100 N
+        }
 
     # --- internals -------------------------------------------------------------------------------------
-    def _body_ids(self, kind: str) -> list[int]:
-        """Tracked-body indices of the bodies a config list names; clear error for untracked names."""
-        names = getattr(self.cfg.terminations if kind == "contact_bodies" else self.cfg.reward_params, kind)
-        section = "terminations" if kind == "contact_bodies" else "reward_params"
+    def _tracked_ids(self, names: list[str], key: str) -> list[int]:
+        """Indices among the tracked bodies of ``names`` (the config list at ``key``)."""
         for name in names:
             if name not in self.env.body_index:
-                tracked = ", ".join(TRACKED_BODIES)
-                raise ValueError(f"task.{section}.{kind}: {name!r} is not a tracked body (tracked: {tracked})")
+                raise ValueError(f"{key}: {name!r} is not a tracked body (tracked: {', '.join(TRACKED_BODIES)})")
         return [self.env.body_index[name] for name in names]
 
     def _accumulate_episode(self, dt: float) -> None:
         """Add this step to the per-episode tracking scores, progress and commanded travel."""
-        env = self.env
         self.episode_steps += 1
         self.score_sum += self.tracking_kernels
         command_xy = self.command[:, :2]
         speed = torch.linalg.vector_norm(command_xy, dim=1)
-        velocity_xy = heading_lin_vel(env)[:, :2]  # heading frame: the frame the command is given in
+        velocity_xy = self.tracking_error[:, :2] + command_xy  # measured, heading frame (the command's frame)
         along = torch.sum(velocity_xy * command_xy, dim=1) / speed.clamp(min=1e-6)
         self.progress_m += along * dt
         self.commanded_m += speed * dt

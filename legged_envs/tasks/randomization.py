@@ -148,9 +148,12 @@ class Pushes:
         self.steps_left = torch.zeros(num_envs, dtype=torch.long, device=device)
         """(n,) control steps the current push still lasts."""
         self.duration_steps = max(1, round(cfg.push_duration_s / control_dt))
+        self._stopped = False
+        """Whether ``reset`` stopped a push since the last ``step``."""
 
     def reset(self, env_ids: torch.Tensor) -> None:
         """Stop pushing ``env_ids`` and draw when their next push comes."""
+        self._stopped |= False
         self.force[env_ids] = 0.0
         self.steps_left[env_ids] = 0
         self.steps_to_push[env_ids] = self._interval(len(env_ids))
@@ -171,7 +174,8 @@ class Pushes:
             self.force[start] = torch.stack((magnitude * angle.cos(), magnitude * angle.sin(), 0 * angle), dim=1)
             self.steps_left[start] = self.duration_steps
             self.steps_to_push[start] = self._interval(n)
-        return bool(ended.any()) or len(start) > 0
+        changed, self._stopped = self._stopped or bool(ended.any()) or len(start) > 0, False
+        return changed
 
     def _interval(self, n: int) -> torch.Tensor:
         seconds = uniform(*self.cfg.push_interval_s, (n,), self.generator, self.force.device)

@@ -14,6 +14,7 @@ from deploy.controller import Controller, LowStateView, MotorCommands
 from deploy.policy_metadata import PolicyMetadata
 from deploy.remote import RemoteState, encode_remote
 from legged_envs.obs_layout import ObsLayout, ObsTerm
+from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
 from legged_envs.robots.spec import RobotSpec
 
@@ -45,6 +46,24 @@ HOST_LAYOUT = ObsLayout(
     history_length=6,
 )
 """A HoST-style layout (beta observed, 6 frames) used on the Go2 spec."""
+
+
+G1_HOST_LAYOUT = ObsLayout(
+    (
+        ObsTerm("base_ang_vel", 3, 0.25),
+        ObsTerm("projected_gravity", 3),
+        ObsTerm("joint_pos_rel", G1_23DOF.num_joints),
+        ObsTerm("joint_vel", G1_23DOF.num_joints, 0.05),
+        ObsTerm("last_action", G1_23DOF.num_joints),
+        ObsTerm("beta", 1),
+    ),
+    history_length=6,
+)
+"""HoST's G1 observation: 76 entries per frame, 6 frames."""
+
+
+def g1_host_metadata() -> PolicyMetadata:
+    return PolicyMetadata.from_spec(G1_23DOF, G1_HOST_LAYOUT, 0.02, beta=0.3)
 
 
 def go2_metadata() -> PolicyMetadata:

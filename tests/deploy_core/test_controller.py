@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +10,11 @@ import pytest
 from deploy.controller import Controller, ControllerConfig
 from deploy.onnx_policy import OnnxPolicy
 from deploy.state_machine import Mode
+from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
 
 from .deploy_test_support import (
+    G1_HOST_LAYOUT,
     GO2_LAYOUT,
     TICK_S,
     J,
@@ -271,15 +271,23 @@ def test_command_reaches_the_policy_clamped_and_a_nan_command_damps(go2_onnx: Pa
     assert ctrl.mode is Mode.DAMPING and ctrl.fault.startswith("command must be 3 finite values")
 
 
-def test_mode_machine_mismatch_damps_on_unitree_hg(go2_onnx: Path, tmp_path: Path) -> None:
-    hg = dataclasses.replace(GO2, message_family="unitree_hg", mode_machine=4)
-    props = {"message_family": json.dumps("unitree_hg"), "mode_machine": "4"}
-    policy = OnnxPolicy(write_variant(go2_onnx, tmp_path / "hg.onnx", props=props), hg)
-    ctrl = Controller(hg, policy)
-    ctrl.tick(0.0, lowstate(0.0, spec=hg, mode_machine=4))
-    assert ctrl.request("stand")
-    out = ctrl.tick(TICK_S, lowstate(TICK_S, spec=hg, mode_machine=5))
-    assert out.mode is Mode.DAMPING and ctrl.fault == "LowState mode_machine 5, policy expects 4"
+def test_g1_host_policy_drives_all_35_slots_and_checks_mode_machine(g1_host_onnx: Path) -> None:
+    g1 = G1_23DOF
+    assert G1_HOST_LAYOUT.frame_dim == 76
+    ctrl = Controller(g1, OnnxPolicy(g1_host_onnx, g1), ControllerConfig(max_tilt_rad=None))
+    lying = quat_about_x(1.57)  # HoST starts lying: the tilt guard is off
+    state = {"spec": g1, "quat": lying, "mode_machine": 1}
+    now = _to_policy(ctrl, **state)
+    now, out = run(ctrl, now, 0.1, **state)
+    assert out.mode is Mode.POLICY and len(out.q) == g1.num_motor_slots == 35
+    used = list(g1.motor_indices)
+    unused = [slot for slot in range(35) if slot not in used]
+    np.testing.assert_allclose(out.q[used], g1.default_joint_pos, atol=1e-6, err_msg="q + beta * 0 holds the pose")
+    np.testing.assert_array_equal(out.kp[used], [j.kp for j in g1.joints])
+    for field in (out.q, out.kp, out.kd):
+        np.testing.assert_array_equal(field[unused], 0.0)
+    out = ctrl.tick(now, lowstate(now, spec=g1, quat=lying, mode_machine=4))
+    assert out.mode is Mode.DAMPING and ctrl.fault == "LowState mode_machine 4, policy expects 1"
 
 
 def test_bad_config_and_policy_rate_are_named(go2_onnx: Path) -> None:

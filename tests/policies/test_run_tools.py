@@ -83,7 +83,7 @@ def test_bad_checkpoints_are_one_line_errors_naming_the_file(run: Path, tmp_path
     elif kind == "code":  # a pickle that would create a file if loaded with weights_only=False
         payload = _RunsCode()
         payload.marker = str(marker)
-        content = pickle.dumps({"actor_state_dict": payload})
+        content = pickle.dumps({"actor_state_dict": payload}, protocol=2)
     else:
         state = torch.load(run / "model_2.pt", weights_only=True)
         state["actor_state_dict"]["mlp.0.weight"] = torch.zeros(64, 3)

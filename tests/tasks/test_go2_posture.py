@@ -14,7 +14,7 @@ from deploy.observation import ObservationBuilder
 from legged_envs.config import ConfigError, load_config
 from legged_envs.envs.legged_env import LeggedEnv
 from legged_envs.robots.go2 import GO2
-from legged_envs.tasks import go2_posture
+from legged_envs.tasks import go2_posture, terms
 from legged_envs.tasks.go2_posture import COMMAND_NAMES, Go2PostureConfig, Go2PostureTask, heading_lin_vel
 from legged_envs.tasks.registry import get_task
 
@@ -99,7 +99,7 @@ def test_registry_config_and_interface_expose_what_train_export_and_eval_need() 
 
 
 def test_config_errors_name_the_key() -> None:
-    with pytest.raises(ConfigError, match=r"task\.rewards\.track_vz: unknown key"):
+    with pytest.raises(ConfigError, match=r"task\.rewards\.track_vz=1\.0: unknown key \(did you mean 'track_vy'\?\)"):
         load_config(CONFIG, ["task.rewards.track_vz=1.0"])
     with pytest.raises(ValueError, match=r"task\.terminations\.contact_bodies: 'FR_hip' is not a tracked body"):
         make_env(1, *NO_DR, "task.terminations.contact_bodies=[FR_hip]")
@@ -174,6 +174,26 @@ def test_terrain_curriculum_promotes_an_env_that_walked_far_and_demotes_one_that
     assert task.terrain_curriculum.levels.tolist() == [2, 0]
 
 
+def test_envs_spawn_standing_on_the_tile_of_their_level_and_column() -> None:
+    env = make_env(
+        8,
+        *NO_DR,
+        "terrain.kind=mixed",
+        "terrain.num_levels=3",
+        "terrain.num_tiles_per_level=4",
+        "task.terrain_curriculum.max_start_level=2",
+        "terrain.slope_deg=[1.0,10.0]",  # steeper slopes topple a robot that only holds its pose
+    )
+    curriculum = env.task.terrain_curriculum
+    assert curriculum.levels.unique().numel() > 1 and curriculum.tiles.unique().numel() == 4
+    level, tile = env.terrain.tile_of(env.sim.base_pos()[:, :2])
+    assert torch.equal(level, curriculum.levels) and torch.equal(tile, curriculum.tiles)
+    _, _, dones, _ = run(env, 25)
+    assert not dones.any()
+    height = terms.base_height_above_ground(env)
+    torch.testing.assert_close(height, torch.full((8,), GO2.default_base_height_m), atol=0.05, rtol=0)
+
+
 # --- observations ---------------------------------------------------------------------------------
 def deploy_frame(env: LeggedEnv, builder: ObservationBuilder, i: int) -> np.ndarray:
     """Env ``i``'s current frame as the deploy side builds it from LowState-like arrays."""
@@ -238,17 +258,17 @@ def test_critic_obs_holds_the_true_privileged_values() -> None:
         "task.randomization.motor_strength=[0.9,1.1]",
     )
     obs, _, _, _ = run(env, 10)
-    privileged = obs["privileged"]
-    from legged_envs.tasks import terms
-
-    torch.testing.assert_close(privileged[:, 0:3], terms.base_lin_vel_b(env))
-    torch.testing.assert_close(privileged[:, 4], torch.full((3,), 0.37))
-    torch.testing.assert_close(privileged[:, 5], torch.full((3,), 1.5))
-    strength = privileged[:, 9 : 9 + env.num_actions]
+    truths = env.task.privileged_terms()
+    assert torch.equal(obs["privileged"], torch.cat(tuple(truths.values()), dim=1))
+    torch.testing.assert_close(truths["base_lin_vel"], terms.base_lin_vel_b(env))
+    torch.testing.assert_close(truths["friction"], torch.full((3, 1), 0.37))
+    torch.testing.assert_close(truths["payload"], torch.full((3, 1), 1.5))
+    strength = truths["motor_strength"]
     torch.testing.assert_close(strength, env.task.randomizer.motor_strength)
     assert strength.min() >= 0.9 and strength.max() <= 1.1 and strength.std() > 0.02
-    feet = privileged[:, -15:-3].reshape(3, 4, 3)
-    torch.testing.assert_close(feet[:, :, 2], 0.01 * foot_forces(env))
+    torch.testing.assert_close(truths["foot_forces"].reshape(3, 4, 3)[:, :, 2], 0.01 * foot_forces(env))
+    standing = truths["terrain_scan"]  # flat ground: every point is the base height below the base
+    torch.testing.assert_close(standing, env.sim.base_pos()[:, 2:3].expand(-1, 21))
 
 
 # --- domain randomisation takes effect in the physics ---------------------------------------------------
@@ -268,26 +288,33 @@ def test_payload_and_link_masses_show_up_in_the_foot_contact_forces() -> None:
     torch.testing.assert_close(foot_forces(env).sum(dim=1), mass * GRAVITY, rtol=0.02, atol=0.0)
 
 
-def test_com_offset_moves_load_between_front_and_rear_feet() -> None:
+def test_com_offset_moves_the_centre_of_pressure_under_the_feet() -> None:
     env = make_env(8, *NOMINAL_DR, "task.randomization.com_offset_m=0.05")
     run(env, 50)
-    forces = foot_forces(env)
-    front_share = forces[:, :2].sum(dim=1) / forces.sum(dim=1)
-    offset_x = env.task.randomizer.com_offset_m[:, 0]
-    assert np.corrcoef(offset_x.numpy(), front_share.numpy())[0, 1] > 0.9
+    forces, feet = foot_forces(env), env.sim.body_pos()[:, env.task.foot_ids, :2]
+    pressure = (forces[:, :, None] * feet).sum(dim=1) / forces.sum(dim=1, keepdim=True) - env.sim.base_pos()[:, :2]
+    ahead, left = heading(env), heading(env) @ torch.tensor([[0.0, 1.0], [-1.0, 0.0]])
+    offset = env.task.randomizer.com_offset_m
+    share = env.sim.layout.body_mass_kg["base"] / sum(env.sim.layout.body_mass_kg.values())
+    for axis, direction in ((0, ahead), (1, left)):
+        # Standing still, the centre of pressure lies under the whole-body CoM, which moves by share x offset.
+        shift = (pressure * direction).sum(dim=1).numpy()
+        assert np.corrcoef(offset[:, axis].numpy(), shift)[0, 1] > 0.9
+        assert np.polyfit(offset[:, axis].numpy(), shift, 1)[0] == pytest.approx(share, rel=0.25)
 
 
-def test_friction_decides_whether_a_pushed_robot_slides() -> None:
-    env = make_env(8, *NOMINAL_DR, "task.randomization.friction=[0.1,1.2]")
+def test_lower_friction_lets_the_feet_of_a_pushed_robot_slide_further() -> None:
+    env = make_env(8, *NOMINAL_DR, "task.randomization.friction=[0.02,0.5]")
     run(env, 25)
-    start = env.sim.base_pos()[:, :2].clone()
-    push = torch.cat((0.35 * 15.2 * GRAVITY * heading(env), torch.zeros(8, 1)), dim=1)  # 0.35 x weight
-    env.sim.set_external_force("base", push)
-    run(env, 25)
-    slid = torch.linalg.vector_norm(env.sim.base_pos()[:, :2] - start, dim=1)
+    start = env.sim.body_pos()[:, env.task.foot_ids, :2].clone()
+    weight = sum(env.sim.layout.body_mass_kg.values()) * GRAVITY
+    env.sim.set_external_force("base", torch.cat((0.15 * weight * heading(env), torch.zeros(8, 1)), dim=1))
+    _, _, dones, _ = run(env, 25)
+    assert not dones.any()
+    slid = torch.linalg.vector_norm(env.sim.body_pos()[:, env.task.foot_ids, :2] - start, dim=2).mean(dim=1)
     friction = env.task.randomizer.friction
-    assert slid[friction < 0.25].min() > 0.1
-    assert slid[friction > 0.6].max() < 0.05
+    assert np.corrcoef(friction.argsort().argsort(), slid.argsort().argsort())[0, 1] < -0.9  # rank correlation
+    assert slid[friction.argmin()] > 0.1 and slid[friction.argmax()] < 0.02
 
 
 def test_gains_and_motor_strength_set_the_pd_torque() -> None:
@@ -332,23 +359,37 @@ def test_pushes_change_the_base_velocity_along_the_force() -> None:
     assert (env.task.pushes.force == 0).all()
 
 
+def test_a_reset_stops_a_push_in_progress() -> None:
+    env = make_env(
+        2,
+        *NOMINAL_DR,
+        "env.episode_length_s=0.5",
+        "task.randomization.push_force_n=[150.0,150.0]",
+        "task.randomization.push_interval_s=[0.3,0.3]",
+        "task.randomization.push_duration_s=1.0",
+    )
+    run(env, 20)
+    assert (env.task.pushes.force != 0).any(dim=1).all()  # pushed since step 15
+    _, _, dones, _ = run(env, 5)  # time-out at 0.5 s, mid-push
+    assert dones.all() and (env.task.pushes.force == 0).all()
+    run(env, 12)  # the next push is due 15 steps after the reset
+    assert torch.linalg.vector_norm(env.sim.base_lin_vel()[:, :2], dim=1).max() < 0.5  # 150 N left on: > 1 m/s
+
+
 def test_action_latency_delays_the_applied_targets_by_k_steps() -> None:
     env = make_env(3, *NOMINAL_DR, "task.randomization.action_delay_steps=[0,2]")
     task = env.task
     task.action_delay.delay[:] = torch.tensor([0, 1, 2])
-    run(env, 20)
-    default = env.default_joint_pos
-    actions = torch.full((3, env.num_actions), 0.4)
+    run(env, 50)
+    default, actions = env.default_joint_pos, torch.full((3, env.num_actions), 0.8)
     moved = default + GO2.action_scale * actions
-    q_before = env.sim.joint_pos().clone()
     for step in range(3):
+        q = env.sim.joint_pos().clone()
         env.step(actions)
-        changed = [torch.allclose(task.applied_targets[i], moved[i]) for i in range(3)]
-        assert changed == [step >= k for k in range(3)]
-        assert [torch.allclose(task.applied_targets[i], default[i]) for i in range(3)] == [not c for c in changed]
-        if step == 0:  # the physics follows: only the undelayed robot's joints moved towards the new targets
-            motion = (env.sim.joint_pos() - q_before).abs().amax(dim=1)
-            assert motion[0] > 0.02 and motion[1] < 0.3 * motion[0] and motion[2] < 0.3 * motion[0]
+        motion = (env.sim.joint_pos() - q).mean(dim=1)
+        for k in range(3):  # env k gets the new targets from step k on, and its joints follow
+            assert torch.allclose(task.applied_targets[k], moved[k] if step >= k else default[k])
+            assert motion[k] > 0.01 if step >= k else abs(motion[k]) < 0.002
 
 
 # --- rewards and terminations ---------------------------------------------------------------------------

@@ -2,7 +2,16 @@
 
 from setuptools import find_packages, setup
 
-TRAIN = ["torch==2.13.0", "rsl-rl-lib==5.5.1", "mujoco>=4.0,<5", "tensorboard", "pyyaml", "tqdm", "imageio"]
+TRAIN = [
+    "torch==2.13.0",
+    "rsl-rl-lib==5.5.1",
+    "mujoco>=4.0,<5",
+    "tensorboard",
+    "pyyaml",
+    "tqdm",
+    "imageio",
+    "imageio-ffmpeg",
+]
 GPU = ["mujoco-warp>=4.0,<5", "warp-lang>=1.19"]
 DEPLOY = ["numpy", "onnxruntime", "pyyaml"]
 DEV = ["pytest", "ruff", "onnx"]

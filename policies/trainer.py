@@ -79,8 +79,11 @@ def _train(
     runner = LeggedRunner(env, train_cfg, run, device, ranks)
     if checkpoint is not None:
         runner.load(str(checkpoint))
-        if ranks.main:
-            print(f"legged train: resuming from {display_path(checkpoint)} ({runner.current_learning_iteration} done)")
+        done, total = runner.current_learning_iteration, cfg.train.max_iterations
+        if ranks.main and done >= total:
+            print(f"legged train: {run} already has {done} iterations; to go on: --resume {run} train.max_iterations=N")
+        elif ranks.main:
+            print(f"legged train: resuming from {display_path(checkpoint)} ({done} of {total} iterations done)")
     stopped_by = runner.train_until(
         cfg.train.max_iterations, init_at_random_ep_len=cfg.train.randomize_initial_episode_length
     )

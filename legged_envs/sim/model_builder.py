@@ -24,8 +24,8 @@ class SolverSettings:
 
     physics_dt: float = 0.005
     """Physics substep, s."""
-    iterations: int = 10
-    """Constraint solver iterations."""
+    iterations: int = 20
+    """Most constraint solver iterations per substep (it stops earlier once converged)."""
     ls_iterations: int = 20
     """Line-search iterations."""
 

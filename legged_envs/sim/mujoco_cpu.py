@@ -67,7 +67,8 @@ class MujocoCpuBackend(PhysicsBackend):
         self.kp = torch.tensor([j.kp for j in robot.joints], dtype=torch.float64).repeat(num_worlds, 1)
         self.kd = torch.tensor([j.kd for j in robot.joints], dtype=torch.float64).repeat(num_worlds, 1)
         self.strength = torch.ones(num_worlds, num_joints, dtype=torch.float64)
-        self._q_target = torch.zeros(num_worlds, num_joints, dtype=torch.float64)
+        self._stale_constants = torch.zeros(num_worlds, dtype=torch.bool)
+        """Worlds whose body masses or CoMs changed since MuJoCo last derived constants from them."""
         self.batch.reset()
         self.batch.forward()
 
@@ -120,6 +121,7 @@ class MujocoCpuBackend(PhysicsBackend):
         self._ctrl[:] = ctrl
 
     def step(self, num_substeps: int) -> None:
+        self._refresh_constants()
         self.batch.step(nstep=num_substeps, stage=mujoco.mjtStage.mjSTAGE_VEL)
 
     def reset_worlds(self, world_ids: torch.Tensor, state: WorldState) -> None:
@@ -127,6 +129,7 @@ class MujocoCpuBackend(PhysicsBackend):
         self._qpos[rows] = state.qpos.to(torch.float64).cpu()
         self._qvel[rows] = state.qvel.to(torch.float64).cpu()
         self._warmstart[rows] = 0.0
+        self._refresh_constants()
         self.batch.forward(rows.numpy())
 
     def set_external_force(self, body_name: str, force: torch.Tensor, torque: torch.Tensor | None = None) -> None:
@@ -155,15 +158,23 @@ class MujocoCpuBackend(PhysicsBackend):
 
     def set_body_mass(self, world_ids: torch.Tensor, body_name: str, mass_kg: torch.Tensor) -> None:
         ids, body = world_ids.cpu(), self.layout.model_body_id(body_name)
+        if self._nominal_mass[body] <= 0:
+            raise ValueError(f"body {body_name!r} is massless: its mass cannot be scaled")
         mass = mass_kg.to(torch.float64).cpu()
         self._body_mass[ids, body] = mass
         self._body_inertia[ids, body] = self._nominal_inertia[body] * (mass / self._nominal_mass[body])[:, None]
-        self.batch.set_const(ids.numpy())
+        self._stale_constants[ids] = True
 
     def set_com_offset(self, world_ids: torch.Tensor, body_name: str, offset_m: torch.Tensor) -> None:
         ids, body = world_ids.cpu(), self.layout.model_body_id(body_name)
         self._body_ipos[ids, body] = self._nominal_ipos[body] + offset_m.to(torch.float64).cpu()
-        self.batch.set_const(ids.numpy())
+        self._stale_constants[ids] = True
+
+    def _refresh_constants(self) -> None:
+        """Recompute mass-derived constants once for every world whose masses or CoMs changed."""
+        if self._stale_constants.any():
+            self.batch.set_const(self._stale_constants.nonzero().flatten().numpy())
+            self._stale_constants[:] = False
 
     def _write_actuator_params(self, ids: torch.Tensor) -> None:
         strength = self.strength[ids]

@@ -9,7 +9,9 @@ stream without explicit syncs (use torch's default stream with this backend).
 Stages follow MuJoCo's persistent batch (the CPU backend): after ``step`` the position and velocity
 stages are current at the new state (``step1``), so ``body_pos`` is up to date while
 ``joint_torque`` and ``contact_forces`` describe the last substep; the next ``step`` starts with
-``step2``, which adds no work over plain ``mjw.step`` calls.
+``step2``, which adds no work over plain ``mjw.step`` calls. Parameter changes take effect at the
+next ``step`` or ``reset_worlds``, as on the CPU: friction re-runs the position stage (contacts copy
+it when detected), and mass or CoM changes are gathered into one ``set_const`` over every world.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import warp as wp
 from legged_envs.robots.spec import RobotSpec
 from legged_envs.sim.backend import PhysicsBackend, WorldState
 from legged_envs.sim.model_layout import ModelLayout
+
+wp.config.quiet = True  # Warp's per-module load messages would flood the training display
 
 _PER_WORLD_FIELDS = (
     "actuator_gainprm",  # motor strength

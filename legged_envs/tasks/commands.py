@@ -26,15 +26,15 @@ class CommandSampler:
         device: torch.device | str = "cpu",
         zero_dims: Sequence[int] = (),
         zero_prob: float = 0.0,
+        key: str = "commands",
     ):
-        """``zero_dims`` are set to 0 in a ``zero_prob`` share of samples (e.g. standing still)."""
+        """``zero_dims`` are set to 0 in a ``zero_prob`` share of samples (e.g. standing still); ``key``
+        names the config section in errors."""
         if not len(names) == len(start_ranges) == len(limit_ranges):
-            raise ValueError(f"commands: {len(names)} names, {len(start_ranges)} start and {len(limit_ranges)} limits")
+            raise ValueError(f"{key}: {len(names)} names, {len(start_ranges)} start and {len(limit_ranges)} limits")
         for name, (lo, hi), (limit_lo, limit_hi) in zip(names, start_ranges, limit_ranges, strict=True):
             if not limit_lo <= lo <= hi <= limit_hi:
-                raise ValueError(
-                    f"command {name!r}: start range ({lo}, {hi}) must lie in limit ({limit_lo}, {limit_hi})"
-                )
+                raise ValueError(f"{key}.{name}: start ({lo}, {hi}) must lie within limit ({limit_lo}, {limit_hi})")
         self.names = tuple(names)
         self.start = torch.tensor(start_ranges, dtype=torch.float32, device=device)
         """(D, 2) sampling range at progress 0."""

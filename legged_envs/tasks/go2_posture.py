@@ -7,8 +7,9 @@ a curriculum widens their ranges as tracking improves, another moves envs betwee
 
 Observations: ``policy`` (the actor) holds what the robot measures, built from ``policy_obs_layout``
 (gyro, gravity direction, q - default, dq, last action, command; stacked history), so deploy can
-rebuild it from LowState. ``privileged`` (critic only) adds true base velocity, height, friction,
-payload, CoM, motor and gain multipliers, terrain heights around the feet and contact forces.
+rebuild it from LowState. ``privileged`` (critic only) adds true base velocity, friction, payload,
+CoM, motor, gain and link-mass multipliers, terrain heights around the feet, contact forces and
+the push force (``privileged_terms``).
 
 Each step, ``after_physics`` measures the state once (tracking errors, contacts, air times) into
 the task's buffers; the ``reward_*`` term functions below read them or the env directly.
@@ -29,6 +30,7 @@ from legged_envs.sim.backend import WorldState
 from legged_envs.tasks import terms
 from legged_envs.tasks.base import RewardTerm, Task
 from legged_envs.tasks.commands import CommandSampler
+from legged_envs.tasks.feet import FootTracker
 from legged_envs.tasks.go2_posture_config import Go2PostureConfig, Go2PostureTaskConfig
 from legged_envs.tasks.randomization import ActionDelay, PhysicsRandomizer, Pushes, add_obs_noise
 from legged_envs.tasks.terrain_curriculum import TerrainCurriculum
@@ -160,16 +162,16 @@ def reward_joint_limits(env: LeggedEnv) -> torch.Tensor:
 def reward_feet_air_time(env: LeggedEnv) -> torch.Tensor:
     """(n,) sum over feet touching down this step of (air time - target), s; 0 when commanded to stand."""
     task = _task(env)
-    params = task.cfg.reward_params
-    swing = torch.sum((task.touchdown_air_time - params.feet_air_time_target_s) * task.first_contact, dim=1)
+    params, feet = task.cfg.reward_params, task.feet
+    swing = torch.sum((feet.touchdown_air_time - params.feet_air_time_target_s) * feet.first_contact, dim=1)
     moving = torch.linalg.vector_norm(task.command[:, :2], dim=1) > params.moving_threshold_m_s
     return swing * moving
 
 
 def reward_feet_slip(env: LeggedEnv) -> torch.Tensor:
     """(n,) sum of squared horizontal speeds of feet in contact, (m/s)^2."""
-    task = _task(env)
-    return torch.sum(torch.sum(torch.square(task.foot_vel[:, :, :2]), dim=2) * task.foot_contact, dim=1)
+    feet = _task(env).feet
+    return torch.sum(torch.sum(torch.square(feet.velocity[:, :, :2]), dim=2) * feet.contact, dim=1)
 
 
 def reward_undesired_contacts(env: LeggedEnv) -> torch.Tensor:
@@ -232,6 +234,7 @@ class Go2PostureTask(Task):
             device,
             zero_dims=(0, 1, 2),
             zero_prob=cfg.commands.still_prob,
+            key="task.commands",
         )
         self.terrain_curriculum = TerrainCurriculum(
             cfg.terrain_curriculum, env.terrain.num_levels, env.terrain.num_tiles, n, gen, device
@@ -263,39 +266,31 @@ class Go2PostureTask(Task):
         self.soft_lower, self.soft_upper = middle - half, middle + half
         std = cfg.reward_params.tracking_std
         self.tracking_std = torch.tensor([getattr(std, name) for name in COMMAND_NAMES], device=device)
-        feet = (n, len(FEET))
-        zeros = {"device": device}
         # Per-step measurements (after_physics) read by the reward terms:
-        self.tracking_error = torch.zeros(n, len(COMMAND_NAMES), **zeros)
+        self.tracking_error = torch.zeros(n, len(COMMAND_NAMES), device=device)
         """(n, 6) measured minus commanded, units of ``COMMAND_NAMES``."""
         self.tracking_kernels = torch.zeros_like(self.tracking_error)
         """(n, 6) exp(-(error / std)^2) per command dimension."""
-        self.touching = torch.zeros(n, len(TRACKED_BODIES), dtype=torch.bool, **zeros)
+        self.touching = torch.zeros(n, len(TRACKED_BODIES), dtype=torch.bool, device=device)
         """(n, B) tracked bodies whose contact force exceeds the threshold."""
-        self.foot_contact = torch.zeros(feet, **zeros)
-        """(n, 4) 1 for feet on the ground (this step or the last)."""
-        self.first_contact = torch.zeros(feet, **zeros)
-        """(n, 4) 1 for feet that touched down this step."""
-        self.air_time = torch.zeros(feet, **zeros)
-        """(n, 4) time each foot has been in the air, s."""
-        self.touchdown_air_time = torch.zeros(feet, **zeros)
-        """(n, 4) air time of the swing that ended this step (where ``first_contact``), s."""
-        self.foot_vel = torch.zeros(n, len(FEET), 3, **zeros)
-        """(n, 4, 3) foot velocity over the last control step, world frame, m/s."""
-        self.joint_acc = torch.zeros(n, per_joint, **zeros)
+        self.feet = FootTracker(n, len(FEET), device)
+        """Contact, air time and velocity of the feet (FR, FL, RR, RL)."""
+        self.joint_acc = torch.zeros(n, per_joint, device=device)
         """(n, J) joint acceleration over the last control step, rad/s^2."""
-        self.failed = torch.zeros(n, dtype=torch.bool, **zeros)
+        self.failed = torch.zeros(n, dtype=torch.bool, device=device)
         """(n,) episodes that fail this step (forbidden contact or tilt)."""
         self.applied_targets = env.default_joint_pos.clone()
         """(n, J) joint targets sent to the physics this step (after the action latency), rad."""
         # Per-episode accumulators for the curricula:
         self.episode_steps = torch.zeros(n, dtype=torch.long, device=device)
-        self.score_sum = torch.zeros(n, len(COMMAND_NAMES), **zeros)
-        self.progress_m = torch.zeros(n, **zeros)
-        self.commanded_m = torch.zeros(n, **zeros)
-        self._last_foot_pos = torch.zeros(n, len(FEET), 3, **zeros)
-        self._last_joint_vel = torch.zeros(n, per_joint, **zeros)
-        self._last_contact = torch.zeros(feet, dtype=torch.bool, **zeros)
+        """(n,) control steps of the current episode."""
+        self.score_sum = torch.zeros(n, len(COMMAND_NAMES), device=device)
+        """(n, 6) sum of the tracking kernels over the episode."""
+        self.progress_m = torch.zeros(n, device=device)
+        """(n,) distance made along the commanded direction this episode, m."""
+        self.commanded_m = torch.zeros(n, device=device)
+        """(n,) distance the commands asked for this episode, m."""
+        self._last_joint_vel = torch.zeros(n, per_joint, device=device)
 
     # --- public interface for training, play and eval ------------------------------------------------
     @property
@@ -351,24 +346,16 @@ class Go2PostureTask(Task):
     def before_physics(self) -> None:
         env = self.env
         self._last_joint_vel = terms.joint_vel(env)
-        self._last_foot_pos = env.sim.body_pos().to(env.device)[:, self.foot_ids]
+        self.feet.before_step(env.sim.body_pos().to(env.device)[:, self.foot_ids])
         if self.pushes.step():
             env.sim.set_external_force(self.randomizer.cfg.payload_body, self.pushes.force)
 
     def after_physics(self) -> None:
         env, dt = self.env, self.env.control_dt
         self.joint_acc = (terms.joint_vel(env) - self._last_joint_vel) / dt
-        self.foot_vel = (env.sim.body_pos().to(env.device)[:, self.foot_ids] - self._last_foot_pos) / dt
         force = torch.linalg.vector_norm(env.sim.contact_forces().to(env.device), dim=2)
         self.touching = force > self.cfg.terminations.contact_threshold_n
-        contact = self.touching[:, self.foot_ids]
-        contact_filtered = contact | self._last_contact
-        self._last_contact = contact
-        self.foot_contact = contact_filtered.float()
-        self.first_contact = ((self.air_time > 0) & contact_filtered).float()
-        self.air_time += dt
-        self.touchdown_air_time = self.air_time * self.first_contact
-        self.air_time *= ~contact_filtered
+        self.feet.after_step(env.sim.body_pos().to(env.device)[:, self.foot_ids], self.touching[:, self.foot_ids], dt)
         self.tracking_error = tracking_errors(env)
         self.tracking_kernels = torch.exp(-torch.square(self.tracking_error / self.tracking_std))
         self._accumulate_episode(dt)
@@ -394,9 +381,9 @@ class Go2PostureTask(Task):
         self.pushes.reset(env_ids)
         self.commands.resample(env_ids)
         self.history.reset(env_ids)
-        for buffer in (self.episode_steps, self.score_sum, self.progress_m, self.commanded_m, self.air_time):
+        self.feet.reset(env_ids)
+        for buffer in (self.episode_steps, self.score_sum, self.progress_m, self.commanded_m):
             buffer[env_ids] = 0
-        self._last_contact[env_ids] = False
 
     def reset_state(self, env_ids: torch.Tensor) -> WorldState:
         env, cfg, n, device = self.env, self.cfg.reset, len(env_ids), self.env.device

@@ -196,7 +196,9 @@ class Go2PostureTaskConfig:
     """Command ranges and resampling."""
     command_curriculum: CommandCurriculumConfig = field(default_factory=CommandCurriculumConfig)
     """Widening of the command ranges."""
-    terrain_curriculum: TerrainCurriculumConfig = field(default_factory=TerrainCurriculumConfig)
+    terrain_curriculum: TerrainCurriculumConfig = field(
+        default_factory=lambda: TerrainCurriculumConfig(max_start_level=2)
+    )
     """Promotion and demotion between terrain levels."""
     observations: ObservationConfig = field(default_factory=ObservationConfig)
     """Policy observation layout and critic terrain scan."""

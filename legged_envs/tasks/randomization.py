@@ -17,6 +17,8 @@ from legged_envs.robots.spec import RobotSpec
 from legged_envs.sim.backend import PhysicsBackend
 
 Range = tuple[float, float]
+KEY = "task.randomization"
+"""Config key of this section in every task (named in error messages)."""
 
 
 @dataclass
@@ -63,12 +65,14 @@ class RandomizationConfig:
     """Uniform noise amplitude per policy observation term, in the term's raw units (before scaling)."""
 
 
-def uniform(low: float, high: float, shape: tuple[int, ...], generator: torch.Generator, device) -> torch.Tensor:
+def uniform(
+    low: float, high: float, shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str
+) -> torch.Tensor:
     """Tensor of ``shape`` uniform in [low, high]."""
     return low + (high - low) * torch.rand(shape, generator=generator, device=device)
 
 
-def check_range(name: str, value: tuple) -> None:
+def check_range(name: str, value: tuple[float, float]) -> None:
     """Raise ValueError when a ``(low, high)`` range has low > high."""
     if value[0] > value[1]:
         raise ValueError(f"{name}: low {value[0]} > high {value[1]}")
@@ -78,16 +82,22 @@ class PhysicsRandomizer:
     """Draws and applies per-env physical parameters; keeps them for the critic."""
 
     def __init__(
-        self, cfg: RandomizationConfig, sim: PhysicsBackend, robot: RobotSpec, terrain_friction: float, generator
+        self,
+        cfg: RandomizationConfig,
+        sim: PhysicsBackend,
+        robot: RobotSpec,
+        terrain_friction: float,
+        generator: torch.Generator,
     ):
-        for name in ("friction", "payload_kg", "link_mass_scale", "motor_strength", "kp_scale", "kd_scale"):
-            check_range(f"randomization.{name}", getattr(cfg, name))
+        ranged = ("friction", "payload_kg", "link_mass_scale", "motor_strength", "kp_scale", "kd_scale")
+        for name in (*ranged, "action_delay_steps"):
+            check_range(f"{KEY}.{name}", getattr(cfg, name))
         masses = sim.layout.body_mass_kg
         for body in (cfg.payload_body, *cfg.link_mass_bodies):
             if masses.get(body, 0.0) <= 0.0:
-                raise ValueError(f"randomization: body {body!r} is not a body with mass in the robot model")
+                raise ValueError(f"{KEY}: body {body!r} is not a body with mass in the robot model")
         if cfg.payload_body in cfg.link_mass_bodies:
-            raise ValueError(f"randomization.link_mass_bodies: {cfg.payload_body!r} already carries the payload")
+            raise ValueError(f"{KEY}.link_mass_bodies: {cfg.payload_body!r} already carries the payload")
         self.cfg, self.sim, self.generator = cfg, sim, generator
         n, j, device = sim.num_worlds, robot.num_joints, sim.device
         self.nominal_kp = torch.tensor([joint.kp for joint in robot.joints], device=device)
@@ -137,9 +147,16 @@ class PhysicsRandomizer:
 class Pushes:
     """Horizontal force pulses on one body at random intervals; one (n, 3) world-frame force per step."""
 
-    def __init__(self, cfg: RandomizationConfig, num_envs: int, control_dt: float, generator, device):
-        check_range("randomization.push_force_n", cfg.push_force_n)
-        check_range("randomization.push_interval_s", cfg.push_interval_s)
+    def __init__(
+        self,
+        cfg: RandomizationConfig,
+        num_envs: int,
+        control_dt: float,
+        generator: torch.Generator,
+        device: torch.device | str,
+    ):
+        check_range(f"{KEY}.push_force_n", cfg.push_force_n)
+        check_range(f"{KEY}.push_interval_s", cfg.push_interval_s)
         self.cfg, self.control_dt, self.generator = cfg, control_dt, generator
         self.force = torch.zeros(num_envs, 3, device=device)
         """(n, 3) force applied now, world frame, N."""
@@ -153,7 +170,7 @@ class Pushes:
 
     def reset(self, env_ids: torch.Tensor) -> None:
         """Stop pushing ``env_ids`` and draw when their next push comes."""
-        self._stopped |= False
+        self._stopped |= bool(self.force[env_ids].any())
         self.force[env_ids] = 0.0
         self.steps_left[env_ids] = 0
         self.steps_to_push[env_ids] = self._interval(len(env_ids))
@@ -185,7 +202,7 @@ class Pushes:
 class ActionDelay:
     """Per-env latency of whole control steps: ``push(a_t)`` returns ``a_{t - delay}``."""
 
-    def __init__(self, max_delay: int, num_envs: int, num_actions: int, device):
+    def __init__(self, max_delay: int, num_envs: int, num_actions: int, device: torch.device | str):
         self.buffer = torch.zeros(num_envs, max_delay + 1, num_actions, device=device)
         """(n, D + 1, A) recent actions, newest first."""
         self.delay = torch.zeros(num_envs, dtype=torch.long, device=device)

@@ -44,7 +44,7 @@ class TerrainCurriculum:
     ):
         if cfg.demote_ratio >= cfg.promote_ratio:
             raise ValueError(
-                f"terrain curriculum: demote_ratio {cfg.demote_ratio} must be < promote_ratio {cfg.promote_ratio}"
+                f"task.terrain_curriculum.demote_ratio: {cfg.demote_ratio} must be < promote_ratio {cfg.promote_ratio}"
             )
         self.cfg = cfg
         self.num_levels = num_levels
@@ -55,7 +55,9 @@ class TerrainCurriculum:
         self.tiles = torch.arange(num_envs, device=device) % num_tiles
         """(n,) tile column (terrain kind) of each env, fixed."""
 
-    def update(self, env_ids: torch.Tensor, progress_m: torch.Tensor, commanded_m: torch.Tensor, fell: torch.Tensor):
+    def update(
+        self, env_ids: torch.Tensor, progress_m: torch.Tensor, commanded_m: torch.Tensor, fell: torch.Tensor
+    ) -> None:
         """Promote / demote ``env_ids`` from their episode's (len(ids),) progress, commanded travel and falls."""
         if not self.cfg.enabled or len(env_ids) == 0:
             return

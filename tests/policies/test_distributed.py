@@ -16,7 +16,8 @@ from .train_support import BASE, REPO, tiny
 def test_two_processes_end_with_identical_weights_and_only_rank_0_writes(tmp_path: Path) -> None:
     run = tmp_path / "run"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    command += ["-m", "legged_envs.cli", "train", BASE, *tiny(tmp_path, "train.max_iterations=2"), "--run-dir", str(run)]
+    command += ["-m", "legged_envs.cli", "train", BASE, *tiny(tmp_path, "train.max_iterations=2")]
+    command += ["--run-dir", str(run)]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 process(es) x 8 envs" in result.stdout

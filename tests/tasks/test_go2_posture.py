@@ -13,6 +13,7 @@ import torch
 from deploy.observation import ObservationBuilder
 from legged_envs.config import ConfigError, load_config
 from legged_envs.envs.legged_env import LeggedEnv
+from legged_envs.math_utils import quat_rotate
 from legged_envs.robots.go2 import GO2
 from legged_envs.tasks import go2_posture, terms
 from legged_envs.tasks.go2_posture import COMMAND_NAMES, Go2PostureConfig, Go2PostureTask, heading_lin_vel
@@ -38,8 +39,10 @@ NOMINAL_DR = (
     "task.randomization.kd_scale=[1.0,1.0]",
     "task.randomization.push_force_n=[0.0,0.0]",
     "task.randomization.action_delay_steps=[0,0]",
-    *(f"task.randomization.obs_noise.{term}=0" for term in ("base_ang_vel", "projected_gravity", "joint_pos_rel")),
-    "task.randomization.obs_noise.joint_vel=0",
+    *(
+        f"task.randomization.obs_noise.{term}=0"
+        for term in ("base_ang_vel", "projected_gravity", "joint_pos_rel", "joint_vel")
+    ),
 )
 """Randomisation on, every item pinned to nominal: tests free one item at a time."""
 GRAVITY = 9.81
@@ -50,13 +53,12 @@ def make_env(num_envs: int, *overrides: str) -> LeggedEnv:
     return LeggedEnv(cfg, Go2PostureTask)
 
 
-def run(env: LeggedEnv, steps: int, actions: torch.Tensor | None = None):
-    """Step ``steps`` times with ``actions`` (zeros: hold the default pose); the last step's outputs."""
-    actions = torch.zeros(env.num_envs, env.num_actions) if actions is None else actions
-    out = None
-    for _ in range(steps):
-        out = env.step(actions)
-    return out
+def run(env: LeggedEnv, steps: int) -> tuple:
+    """Step ``steps`` times holding the default pose (zero actions); the last step's outputs."""
+    actions = torch.zeros(env.num_envs, env.num_actions)
+    for _ in range(steps - 1):
+        env.step(actions)
+    return env.step(actions)
 
 
 def heading(env: LeggedEnv) -> torch.Tensor:
@@ -162,14 +164,16 @@ def test_terrain_curriculum_promotes_an_env_that_walked_far_and_demotes_one_that
     task.resample_commands = False
     task.set_command(torch.arange(2), torch.tensor([[0.8, 0.0, 0.0, 0.0, 0.0, 0.0]]).repeat(2, 1))
     task.terrain_curriculum.levels[:] = 1
-    stand = torch.zeros(2, env.num_actions)
+    up = torch.tensor([0.0, 0.0, 1.0]).expand(2, 3)
     for _ in range(125):
-        # Env 0 is carried forward at about the commanded 0.8 m/s (its weight nearly lifted), env 1 stands.
-        along = 60.0 * (0.8 - heading_lin_vel(env)[:, 0]) + 10.0
-        force = torch.cat((along[:, None] * heading(env), torch.full((2, 1), 140.0)), dim=1)
-        force[1] = 0.0
-        env.sim.set_external_force("base", force)
-        _, _, dones, extras = env.step(stand)
+        # Env 0 is carried at about the commanded 0.8 m/s: weight nearly lifted, held level, pulled
+        # along its heading. Env 1 stands still.
+        quat = env.sim.base_quat()
+        level = 20.0 * torch.cross(quat_rotate(quat, up), up, dim=1) - quat_rotate(quat, env.sim.base_ang_vel())
+        pull = 60.0 * (0.8 - heading_lin_vel(env)[:, 0]) + 10.0
+        force = torch.cat((pull[:, None] * heading(env), torch.full((2, 1), 140.0)), dim=1)
+        env.sim.set_external_force("base", force * torch.tensor([[1.0], [0.0]]), level * torch.tensor([[1.0], [0.0]]))
+        _, _, dones, extras = env.step(torch.zeros(2, env.num_actions))
     assert dones.all() and extras["time_outs"].all()
     assert task.terrain_curriculum.levels.tolist() == [2, 0]
 
@@ -272,20 +276,21 @@ def test_critic_obs_holds_the_true_privileged_values() -> None:
 
 
 # --- domain randomisation takes effect in the physics ---------------------------------------------------
-def test_payload_and_link_masses_show_up_in_the_foot_contact_forces() -> None:
+def test_payload_and_link_masses_show_up_in_the_ground_contact_forces() -> None:
     env = make_env(
         6,
         *NOMINAL_DR,
         "task.randomization.payload_kg=[-1.0,3.0]",
         "task.randomization.link_mass_scale=[0.7,1.3]",
     )
-    run(env, 50)
+    run(env, 75)
     dr = env.task.randomizer
     nominal = sum(env.sim.layout.body_mass_kg.values())
     links = torch.tensor([dr.nominal_mass[body] for body in dr.cfg.link_mass_bodies])
     mass = nominal + dr.payload_kg + ((dr.link_mass_scale - 1.0) * links).sum(dim=1)
     assert mass.max() - mass.min() > 1.0  # the draws differ enough to tell apart
-    torch.testing.assert_close(foot_forces(env).sum(dim=1), mass * GRAVITY, rtol=0.02, atol=0.0)
+    support = env.sim.contact_forces()[:, :, 2].sum(dim=1)  # feet, and a knee that may touch down
+    torch.testing.assert_close(support, mass * GRAVITY, rtol=0.03, atol=0.0)
 
 
 def test_com_offset_moves_the_centre_of_pressure_under_the_feet() -> None:

@@ -1,0 +1,60 @@
+"""``python -m deploy.launch --params FILE [--policy FILE]``: run the sim2sim pair without ros2launch.
+
+Starts the sim bridge and the policy node, forwards Ctrl-C / SIGTERM to both, and stops both as soon
+as either exits. Transitions: ``python -m deploy.ros.transition stand|policy|damp|reset``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+from deploy.launch import sim2sim_commands
+
+GRACE_S = 5.0
+"""Time the processes get to exit after SIGINT before they are killed, s."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.launch", description=__doc__.split("\n")[0])
+    parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
+    parser.add_argument("--policy", help="ONNX policy (overrides policy_node.policy)")
+    args = parser.parse_args(argv)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    processes = {name: subprocess.Popen(cmd) for name, cmd in sim2sim_commands(args.params, args.policy)}
+    code = 0
+    try:
+        while not stopping:
+            ended = {name: p.returncode for name, p in processes.items() if p.poll() is not None}
+            if ended:
+                name, code = next(iter(ended.items()))
+                print(f"deploy.launch: {name} exited with code {code}; stopping the others", file=sys.stderr)
+                break
+            time.sleep(0.1)
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + GRACE_S
+        for process in processes.values():
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+"""The deploy node: LowState in, LowCmd out at 500 Hz, the policy at 50 Hz, through ``deploy.controller``.
+
+Run: ``python -m deploy.ros.policy_node --params deploy/config/go2_sim2sim.yaml [--policy FILE]``.
+
+- Subscribes ``/lowstate`` (serialized, parsed by ``deploy.ros.wire``; each message is stamped with
+  ``time.monotonic()`` on receipt), ``/cmd`` (std_msgs/Float32MultiArray, policy command order) and
+  ``/legged/transition`` (std_msgs/String: stand, policy, damp, reset). Remote buttons (decoded from
+  LowState.wireless_remote by the controller) request transitions too.
+- Publishes ``/lowcmd`` every tick with Unitree's CRC: the spec's motor slots enabled (mode 1), for
+  unitree_hg also ``mode_pr`` (a parameter) and ``mode_machine`` (the spec's); and ``/legged/status``
+  (latched JSON) on every mode change and after every request.
+- Threads: an rclpy executor thread runs the subscriptions; the main thread runs the control loop,
+  paced by ``deploy.rate.FixedRate`` (on deadlines ``start + k * period``, so it does not drift; measured
+  here it had a lower period jitter than an rclpy timer, which also dropped ticks under load) and is the
+  only one touching the Controller.
+- Start: refuses (exit 1, one line) when another node already publishes /lowcmd, watching the ROS
+  graph for ``discovery_wait_s``. Stop (SIGINT/SIGTERM): DAMPING commands for 0.1 s, then exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+import rclpy
+from rclpy.context import Context
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.signals import SignalHandlerOptions
+from std_msgs.msg import Float32MultiArray, String
+
+from deploy.controller import Controller, ControllerConfig, LowStateView, MotorCommands, Policy
+from deploy.onnx_policy import OnnxPolicy
+from deploy.policy_metadata import PolicyLoadError
+from deploy.rate import FixedRate
+from deploy.remote import decode_remote
+from deploy.ros import topics
+from deploy.ros.params import ParamsError, PolicyNodeParams, read_section
+from deploy.ros.wire import WireLayout
+from deploy.state_machine import Mode, Transition
+from legged_envs.robots import get_robot_spec
+from legged_envs.robots.spec import RobotSpec
+
+EXIT_DAMPING_S = 0.1
+"""Damping commands are sent this long before the node exits, s."""
+
+
+class CommanderConflict(RuntimeError):
+    """Another node already publishes /lowcmd."""
+
+
+class TickStats:
+    """Timing of the last ``capacity`` ticks (monotonic seconds): tick start, LowCmd published, LowState stamp."""
+
+    def __init__(self, capacity: int = 1 << 16):
+        self._data = np.full((capacity, 3), np.nan)
+        self.count = 0
+
+    def record(self, start_s: float, published_s: float, state_stamp_s: float) -> None:
+        self._data[self.count % len(self._data)] = (start_s, published_s, state_stamp_s)
+        self.count += 1
+
+    def arrays(self) -> np.ndarray:
+        """(n, 3) recorded rows, oldest first."""
+        n, size = self.count, len(self._data)
+        return self._data[:n].copy() if n <= size else np.roll(self._data, -(n % size), axis=0)
+
+
+class PolicyNode:
+    """One robot's controller behind ROS topics; ``claim_lowcmd()``, ``start()``, then ``run(stop)``."""
+
+    def __init__(self, spec: RobotSpec, policy: Policy, params: PolicyNodeParams, context: Context | None = None):
+        self.spec, self.params = spec, params
+        config = ControllerConfig(
+            tick_period_s=1.0 / params.tick_hz,
+            stand_duration_s=params.stand_duration_s,
+            damping_kd=params.damping_kd,
+            state_timeout_s=params.state_timeout_s,
+            max_tilt_rad=params.max_tilt_rad,
+        )
+        self.controller = Controller(spec, policy, config)
+        self.stats = TickStats()
+        lowcmd_type, lowstate_type = topics.message_types(spec.message_family)
+        self._hg = spec.message_family == "unitree_hg"
+        self._cmd_layout, self._state_layout = WireLayout(lowcmd_type), WireLayout(lowstate_type)
+        self._lowcmd = self._initial_lowcmd()
+        meta = self.controller.meta
+        self._command_low = np.array([r[0] for r in meta.command_ranges])
+        self._command_high = np.array([r[1] for r in meta.command_ranges])
+        self._stick_axes = [_stick_axis(name) for name in meta.command_names]
+
+        self._latest: LowStateView | None = None
+        self._first_state_s: float | None = None
+        self._requests: deque[str] = deque()
+        self._command: tuple[np.ndarray, float] | None = None
+        self._seq = 0
+        self.started_s = time.monotonic()
+        self.node = rclpy.create_node("legged_policy", context=context)
+        self.log = self.node.get_logger()
+        self.node.create_subscription(lowstate_type, topics.LOWSTATE, self._on_lowstate, topics.STREAM_IN, raw=True)
+        self.node.create_subscription(Float32MultiArray, topics.CMD, self._on_cmd, topics.EVENTS)
+        self.node.create_subscription(String, topics.TRANSITION, self._on_transition, topics.EVENTS)
+        self._status_pub = self.node.create_publisher(String, topics.STATUS, topics.LATCHED)
+        self._lowcmd_pub = None
+        self._executor = SingleThreadedExecutor(context=self.node.context)
+        self._executor.add_node(self.node)
+        self._spin_thread = threading.Thread(target=self._executor.spin, name="ros_spin", daemon=True)
+
+    def _initial_lowcmd(self) -> np.ndarray:
+        msg = self._cmd_layout.zeros()
+        if self._hg:
+            msg["mode_pr"], msg["mode_machine"] = self.params.mode_pr, self.spec.mode_machine
+        else:
+            msg["head"], msg["level_flag"] = (0xFE, 0xEF), 0xFF
+        msg["motor_cmd"]["mode"][list(self.spec.motor_indices)] = 1
+        return msg
+
+    # --- start and stop -------------------------------------------------------------------------
+    def claim_lowcmd(self) -> None:
+        """Create the /lowcmd publisher, unless another node publishes it within ``discovery_wait_s``."""
+        start = time.monotonic()
+        robot_seen = False
+        while True:
+            others = self.node.get_publishers_info_by_topic(topics.LOWCMD)
+            if others:
+                names = ", ".join(sorted({_node_name(info.node_namespace, info.node_name) for info in others}))
+                raise CommanderConflict(f"another node already publishes {topics.LOWCMD} ({names}); refusing to start")
+            if not robot_seen and self.node.count_publishers(topics.LOWSTATE):
+                robot_seen = True
+                self.log.info(
+                    f"{topics.LOWSTATE} publisher discovered {time.monotonic() - self.started_s:.3f} s after start"
+                )
+            if time.monotonic() - start >= self.params.discovery_wait_s:
+                break
+            time.sleep(0.02)
+        self._lowcmd_pub = self.node.create_publisher(self._cmd_layout.msg_class, topics.LOWCMD, topics.STREAM_OUT)
+
+    def start(self) -> None:
+        """Start taking messages (the executor thread) and publish the first status."""
+        self._spin_thread.start()
+        self._publish_status()
+
+    def run(self, stop: threading.Event) -> None:
+        """Tick at ``tick_hz`` until ``stop`` is set, then send DAMPING for ``EXIT_DAMPING_S``."""
+        if self._lowcmd_pub is None:
+            raise RuntimeError("policy node: claim_lowcmd() must succeed before run()")
+        rate = FixedRate(self.controller.config.tick_period_s)
+        rate.start()
+        while not stop.is_set():
+            self.tick(time.monotonic())
+            rate.wait()
+        self._requests.append(Transition.DAMP.value)
+        for _ in range(math.ceil(EXIT_DAMPING_S * self.params.tick_hz)):
+            self.tick(time.monotonic())
+            rate.wait()
+        if rate.skipped:
+            self.log.info(f"control loop: {rate.skipped} ticks skipped, {rate.overruns} late")
+
+    def close(self) -> None:
+        """Stop taking messages (joins the executor thread) and destroy the node."""
+        self._executor.shutdown(timeout_sec=1.0)
+        if self._spin_thread.is_alive():
+            self._spin_thread.join(timeout=1.0)
+        self.node.destroy_node()
+
+    # --- the 500 Hz tick ------------------------------------------------------------------------
+    def tick(self, now_s: float) -> MotorCommands:
+        """One control tick at ``now_s`` (time.monotonic()): requests, controller, LowCmd out."""
+        while self._requests:
+            self._handle_request(self._requests.popleft())
+        state = self._latest
+        mode = self.controller.mode
+        out = self.controller.tick(now_s, state, self._current_command(now_s, state))
+        self._publish(out)
+        self.stats.record(now_s, time.monotonic(), state.stamp_s if state is not None else math.nan)
+        if out.mode is not mode:
+            self._publish_status()
+        return out
+
+    def _publish(self, out: MotorCommands) -> None:
+        motors = self._lowcmd["motor_cmd"]
+        motors["q"], motors["dq"], motors["tau"], motors["kp"], motors["kd"] = out.q, out.dq, out.tau, out.kp, out.kd
+        self._lowcmd["crc"] = self._cmd_layout.crc(self._lowcmd)
+        self._lowcmd_pub.publish(self._cmd_layout.to_cdr(self._lowcmd))
+
+    def _current_command(self, now_s: float, state: LowStateView | None) -> np.ndarray | None:
+        """The policy's command: from /cmd (zeros when stale) or from the remote's sticks."""
+        if not self._stick_axes:
+            return None
+        if self.params.command_source == "remote":
+            if state is None:
+                return np.zeros(len(self._stick_axes))
+            remote = decode_remote(state.wireless_remote)
+            sticks = np.array([getattr(remote, axis) * sign if axis else 0.0 for axis, sign in self._stick_axes])
+            return np.where(sticks >= 0, sticks * self._command_high, -sticks * self._command_low)
+        if self._command is None or now_s - self._command[1] > self.params.command_timeout_s:
+            return np.zeros(len(self._stick_axes))
+        return self._command[0]
+
+    def _handle_request(self, word: str) -> None:
+        if word not in topics.TRANSITION_WORDS:
+            self._publish_status(
+                word, False, f"unknown transition {word!r} (known: {', '.join(topics.TRANSITION_WORDS)})"
+            )
+            return
+        accepted = self.controller.request(word)
+        self._publish_status(word, accepted, None if accepted else self.controller.refusal)
+
+    def _publish_status(self, request: str | None = None, accepted: bool | None = None, reason: str | None = None):
+        ctrl = self.controller
+        self._seq += 1
+        status = {"seq": self._seq, "mode": ctrl.mode.value, "fault": ctrl.fault, "policy_steps": ctrl.policy_steps}
+        if request is not None:
+            status.update(request=request, accepted=accepted, reason=reason)
+        self._status_pub.publish(String(data=json.dumps(status)))
+        if request is not None and not accepted:
+            self.log.warning(f"{request} refused: {reason}")
+        else:
+            cause = f"{request} requested" if request is not None else ctrl.fault if ctrl.mode is Mode.DAMPING else None
+            self.log.info(f"mode {ctrl.mode.value}" + (f" ({cause})" if cause else ""))
+
+    # --- subscriptions (executor thread) --------------------------------------------------------
+    def _on_lowstate(self, raw: bytes) -> None:
+        stamp = time.monotonic()
+        try:
+            msg = self._state_layout.from_cdr(raw)
+        except ValueError as error:
+            self.log.error(str(error), throttle_duration_sec=1.0)
+            return
+        imu, motors = msg["imu_state"], msg["motor_state"]
+        self._latest = LowStateView(
+            quat_wxyz=imu["quaternion"].astype(np.float64),
+            gyro_rad_s=imu["gyroscope"].astype(np.float64),
+            motor_q=motors["q"].astype(np.float64),
+            motor_dq=motors["dq"].astype(np.float64),
+            wireless_remote=msg["wireless_remote"].tobytes(),
+            stamp_s=stamp,
+            mode_machine=int(msg["mode_machine"]) if self._hg else None,
+        )
+        if self._first_state_s is None:
+            self._first_state_s = stamp
+            self.log.info(f"first LowState {stamp - self.started_s:.3f} s after start")
+
+    def _on_cmd(self, msg: Float32MultiArray) -> None:
+        values = np.asarray(msg.data, dtype=np.float64)
+        if values.shape != (len(self._stick_axes),):
+            names = ", ".join(self.controller.meta.command_names) or "none"
+            self.log.warning(f"{topics.CMD}: expected {len(self._stick_axes)} values ({names}), got {len(values)}")
+            return
+        self._command = (values, time.monotonic())
+
+    def _on_transition(self, msg: String) -> None:
+        self._requests.append(msg.data.strip().lower())
+
+
+def _node_name(namespace: str, name: str) -> str:
+    """``/ns/name``, or a note when the ROS graph has not learnt the name yet (or the writer is not a ROS node)."""
+    if name == "_NODE_NAME_UNKNOWN_":
+        return "node name not known yet"
+    return f"{namespace.rstrip('/')}/{name}"
+
+
+def _stick_axis(command_name: str) -> tuple[str | None, float]:
+    """(remote axis, sign) driving a command entry: vx <- ly, vy <- -lx, yaw rate <- -rx; others none."""
+    for prefix, axis, sign in (("vx", "ly", 1.0), ("vy", "lx", -1.0), ("yaw", "rx", -1.0)):
+        if command_name.startswith(prefix):
+            return axis, sign
+    return None, 0.0
+
+
+def load(params_file: str, policy: str | None = None) -> tuple[RobotSpec, OnnxPolicy, PolicyNodeParams]:
+    """(spec, policy, params) from a parameters file; raises ParamsError / PolicyLoadError / KeyError."""
+    robot, params = read_section(params_file, "policy_node", PolicyNodeParams, policy=policy)
+    spec = get_robot_spec(robot)
+    return spec, OnnxPolicy(params.policy, spec), params
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``legged deploy`` / ``python -m deploy.ros.policy_node``; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="policy_node", description="Run an exported policy on a Unitree robot.")
+    parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
+    parser.add_argument("--policy", help="ONNX policy file (overrides policy_node.policy)")
+    args = parser.parse_args(argv)
+    try:
+        spec, policy, params = load(args.params, args.policy)
+        node_context = Context()
+        rclpy.init(context=node_context, signal_handler_options=SignalHandlerOptions.NO)
+        node = PolicyNode(spec, policy, params, node_context)
+    except (ParamsError, PolicyLoadError, KeyError, ValueError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"policy_node: error: {message}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        node.claim_lowcmd()
+        node.start()
+        node.log.info(f"{spec.name}: {params.policy}, LowCmd at {params.tick_hz:g} Hz")
+        node.run(stop)
+    except CommanderConflict as error:
+        print(f"policy_node: error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        node.close()
+        rclpy.shutdown(context=node_context)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""The sim2sim "robot": MuJoCo behind the same topics as a Unitree robot, in real time.
+
+Run: ``python -m deploy.ros.sim_bridge --params deploy/config/go2_sim2sim.yaml``.
+
+- Takes ``/lowcmd`` (serialized). A LowCmd with a wrong CRC is ignored and counted, as the robot does;
+  so is a malformed one (non-finite values; unitree_hg: mode_machine other than the spec's; unitree_go:
+  head other than FE EF or level_flag other than 0xFF). The latest accepted LowCmd drives the motors
+  (``deploy.ros.sim_robot``: PD at the physics rate, clipped to the effort limits) until the next.
+- Publishes ``/lowstate`` at ``publish_hz`` (500): IMU quaternion (wxyz), gyroscope, accelerometer,
+  rpy; q, dq, tau_est per DDS motor slot; wireless_remote; tick (simulated ms); CRC. Paced by
+  ``deploy.rate.FixedRate``; each tick steps the physics by one LowState period.
+- ``/sim/remote`` (String): button names are held down for ``remote_press_s``; ``axis=value`` sets a
+  stick (lx, ly, rx, ry, l2) until changed. Encoded with ``deploy.remote.encode_remote``.
+- ``/sim/control`` (String): ``stop`` / ``resume`` publishing LowState, ``nan`` (NaN in every following
+  LowState's IMU and motor q), ``clear`` (undo stop and nan), ``release`` (drop the gantry of a hanging start).
+- ``/sim/state`` (String, JSON, ``status_hz``): base height, tilt, joint q, LowCmd counts (received, bad
+  CRC, malformed), the kind of the last command (PASSIVE / DAMPING / POSITION), the largest excursion of
+  a position target outside its joint range, and after a ``stop`` the time from the last LowState to the
+  first DAMPING LowCmd.
+- Perturbations: ``SimBridge(state_hook=..., command_hook=...)`` take callables ``hook(struct, sim_time_s)``
+  applied in place to the LowState C struct before it is published and to the accepted LowCmd struct
+  before it drives the motors (``deploy.ros.wire`` layouts). The perturbation library will plug in there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import rclpy
+from rclpy.context import Context
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.signals import SignalHandlerOptions
+from std_msgs.msg import String
+
+from deploy.observation import tilt_rad
+from deploy.rate import FixedRate
+from deploy.remote import BUTTON_BITS, RemoteState, encode_remote
+from deploy.ros import topics
+from deploy.ros.params import ParamsError, SimBridgeParams, read_section
+from deploy.ros.sim_robot import SimRobot, rpy_from_quat
+from deploy.ros.wire import WireLayout
+from legged_envs.robots import get_robot_spec
+from legged_envs.robots.spec import RobotSpec
+
+Hook = Callable[[np.ndarray, float], None]
+"""``hook(struct, sim_time_s)``: modifies a LowState / LowCmd C struct in place."""
+AXES = ("lx", "ly", "rx", "ry", "l2")
+RANGE_TOLERANCE_RAD = 1e-5
+"""Float32 rounding allowance when checking position targets against joint ranges."""
+
+
+class SimBridge:
+    """A SimRobot behind /lowcmd and /lowstate; ``start()`` then ``run(stop)``."""
+
+    def __init__(
+        self,
+        spec: RobotSpec,
+        params: SimBridgeParams,
+        context: Context | None = None,
+        state_hook: Hook | None = None,
+        command_hook: Hook | None = None,
+    ):
+        period = 1.0 / params.publish_hz
+        self.substeps = round(period / params.physics_dt_s)
+        if self.substeps < 1 or abs(self.substeps * params.physics_dt_s - period) > 1e-9:
+            raise ValueError(f"sim bridge: physics_dt_s {params.physics_dt_s} does not divide the LowState period")
+        self.spec, self.params = spec, params
+        self.state_hook, self.command_hook = state_hook, command_hook
+        self.robot = SimRobot(spec, params.physics_dt_s, params.start_pose)
+        lowcmd_type, lowstate_type = topics.message_types(spec.message_family)
+        self._hg = spec.message_family == "unitree_hg"
+        self._cmd_layout, self._state_layout = WireLayout(lowcmd_type), WireLayout(lowstate_type)
+        self._slots = np.asarray(spec.motor_indices, dtype=np.intp)
+        self._lower = np.array([j.range_rad[0] for j in spec.joints])
+        self._upper = np.array([j.range_rad[1] for j in spec.joints])
+        self._lowstate = self._state_layout.zeros()
+        if not self._hg:
+            self._lowstate["head"], self._lowstate["level_flag"] = (0xFE, 0xEF), 0xFF
+        else:
+            self._lowstate["mode_machine"] = spec.mode_machine
+
+        self._command: np.ndarray | None = None
+        self.counts = {"lowcmd": 0, "bad_crc": 0, "malformed": 0, "lowstate": 0}
+        self.cmd_kind = "none"
+        self.max_target_excursion_rad = 0.0
+        self._stopped = self._nan = False
+        self._last_state_s = math.nan
+        self.stop_to_damping_s: float | None = None
+        self._buttons: dict[str, float] = {}
+        self._axes = dict.fromkeys(AXES, 0.0)
+
+        self.node = rclpy.create_node("legged_sim_bridge", context=context)
+        self.log = self.node.get_logger()
+        self.node.create_subscription(lowcmd_type, topics.LOWCMD, self._on_lowcmd, topics.STREAM_IN_EVERY, raw=True)
+        self.node.create_subscription(String, topics.SIM_CONTROL, self._on_control, topics.EVENTS)
+        self.node.create_subscription(String, topics.SIM_REMOTE, self._on_remote, topics.EVENTS)
+        self._lowstate_pub = self.node.create_publisher(lowstate_type, topics.LOWSTATE, topics.STREAM_OUT)
+        self._report_pub = self.node.create_publisher(String, topics.SIM_STATE, topics.EVENTS)
+        self._executor = SingleThreadedExecutor(context=self.node.context)
+        self._executor.add_node(self.node)
+        self._spin_thread = threading.Thread(target=self._executor.spin, name="ros_spin", daemon=True)
+
+    def start(self) -> None:
+        self._spin_thread.start()
+
+    def close(self) -> None:
+        """Stop taking messages (joins the executor thread) and destroy the node."""
+        self._executor.shutdown(timeout_sec=1.0)
+        if self._spin_thread.is_alive():
+            self._spin_thread.join(timeout=1.0)
+        self.node.destroy_node()
+
+    # --- the loop -------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        """Simulate and publish in real time until ``stop`` is set."""
+        rate = FixedRate(1.0 / self.params.publish_hz)
+        rate.start()
+        report_every = max(1, round(self.params.publish_hz / self.params.status_hz))
+        while not stop.is_set():
+            self._apply_command()
+            self.robot.step(self.substeps)
+            if not self._stopped:
+                self._publish_state(time.monotonic())
+            if rate.tick % report_every == 0:
+                self._report(rate)
+            rate.wait()
+
+    def _apply_command(self) -> None:
+        command, s = self._command, self._slots
+        if command is None:
+            return  # no LowCmd yet: motors off
+        if self.command_hook is not None:
+            command = command.copy()
+            self.command_hook(command, self.robot.time_s)
+        m = command["motor_cmd"]
+        enabled = (m["mode"][s] == 1).astype(np.float64)
+        self.robot.set_command(enabled, m["q"][s], m["dq"][s], m["kp"][s], m["kd"][s], m["tau"][s])
+
+    def _publish_state(self, now_s: float) -> None:
+        msg, robot, s = self._lowstate, self.robot, self._slots
+        imu, motors = msg["imu_state"], msg["motor_state"]
+        quat = robot.imu_quat_wxyz
+        imu["quaternion"], imu["gyroscope"], imu["accelerometer"] = quat, robot.imu_gyro_rad_s, robot.imu_acc_m_s2
+        imu["rpy"] = rpy_from_quat(quat)
+        motors["q"][s], motors["dq"][s], motors["tau_est"][s] = robot.joint_q, robot.joint_dq, robot.tau
+        command = self._command
+        motors["mode"][s] = command["motor_cmd"]["mode"][s] if command is not None else 0
+        msg["tick"] = round(robot.time_s * 1000.0) & 0xFFFFFFFF
+        msg["wireless_remote"] = np.frombuffer(self._remote_bytes(now_s), dtype=np.uint8)
+        if self._nan:
+            imu["quaternion"], motors["q"][s] = math.nan, math.nan
+        if self.state_hook is not None:
+            self.state_hook(msg, robot.time_s)
+        msg["crc"] = self._state_layout.crc(msg)
+        self._lowstate_pub.publish(self._state_layout.to_cdr(msg))
+        self._last_state_s = time.monotonic()
+        self.counts["lowstate"] += 1
+
+    def _remote_bytes(self, now_s: float) -> bytes:
+        held = frozenset(name for name, until in self._buttons.items() if now_s < until)
+        return encode_remote(RemoteState(held, **self._axes))
+
+    def _report(self, rate: FixedRate) -> None:
+        robot = self.robot
+        report = {
+            "sim_time_s": robot.time_s,
+            "base_height_m": robot.base_height_m,
+            "tilt_rad": tilt_rad(robot.imu_quat_wxyz),
+            "joint_q": robot.joint_q.tolist(),
+            "held": robot.held,
+            **{f"{name}_count": count for name, count in self.counts.items()},
+            "cmd_kind": self.cmd_kind,
+            "max_target_excursion_rad": self.max_target_excursion_rad,
+            "lowstate_stopped": self._stopped,
+            "stop_to_damping_s": self.stop_to_damping_s,
+            "late_ticks": rate.overruns,
+            "skipped_ticks": rate.skipped,
+        }
+        self._report_pub.publish(String(data=json.dumps(report)))
+
+    # --- subscriptions (executor thread) --------------------------------------------------------
+    def _on_lowcmd(self, raw: bytes) -> None:
+        received = time.monotonic()
+        self.counts["lowcmd"] += 1
+        try:
+            msg = self._cmd_layout.from_cdr(raw)
+        except ValueError:
+            self.counts["malformed"] += 1
+            return
+        if int(msg["crc"]) != self._cmd_layout.crc(msg):
+            self.counts["bad_crc"] += 1
+            return
+        m = msg["motor_cmd"][self._slots]
+        values = np.stack([m["q"], m["dq"], m["kp"], m["kd"], m["tau"]])
+        if not np.isfinite(values).all() or not self._header_ok(msg):
+            self.counts["malformed"] += 1
+            return
+        self.cmd_kind = "POSITION" if (m["kp"] > 0).any() else "DAMPING" if (m["kd"] > 0).any() else "PASSIVE"
+        if self.cmd_kind == "POSITION":
+            held = m["kp"] > 0
+            excursion = np.maximum(self._lower - m["q"], m["q"] - self._upper)[held].max()
+            self.max_target_excursion_rad = max(self.max_target_excursion_rad, float(excursion))
+        elif self.cmd_kind == "DAMPING" and self._stopped and self.stop_to_damping_s is None:
+            self.stop_to_damping_s = received - self._last_state_s
+        self._command = msg
+
+    def _header_ok(self, msg: np.ndarray) -> bool:
+        if self._hg:
+            return int(msg["mode_machine"]) == self.spec.mode_machine
+        return msg["head"].tolist() == [0xFE, 0xEF] and int(msg["level_flag"]) == 0xFF
+
+    def _on_control(self, msg: String) -> None:
+        word = msg.data.strip().lower()
+        if word not in topics.SIM_CONTROL_WORDS:
+            self.log.warning(
+                f"{topics.SIM_CONTROL}: unknown word {word!r} (known: {', '.join(topics.SIM_CONTROL_WORDS)})"
+            )
+            return
+        if word == "stop":
+            self._stopped, self.stop_to_damping_s = True, None
+        elif word == "resume":
+            self._stopped = False
+        elif word == "nan":
+            self._nan = True
+        elif word == "clear":
+            self._stopped = self._nan = False
+        elif not self.robot.release():
+            self.log.warning("release: the robot is not held")
+        self.log.info(f"sim control: {word}")
+
+    def _on_remote(self, msg: String) -> None:
+        until = time.monotonic() + self.params.remote_press_s
+        for token in msg.data.split():
+            name, _, value = token.partition("=")
+            if not value and name in BUTTON_BITS:
+                self._buttons[name] = until
+                continue
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if name not in AXES or not -1.0 <= number <= 1.0:
+                self.log.warning(f"{topics.SIM_REMOTE}: bad token {token!r} (a button name or axis=value in [-1, 1])")
+                continue
+            self._axes[name] = number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m deploy.ros.sim_bridge``; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="sim_bridge", description="Simulate a Unitree robot behind its topics.")
+    parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
+    parser.add_argument(
+        "--start-pose", choices=("lying", "standing", "hanging"), help="overrides sim_bridge.start_pose"
+    )
+    args = parser.parse_args(argv)
+    try:
+        robot, params = read_section(args.params, "sim_bridge", SimBridgeParams, start_pose=args.start_pose)
+        spec = get_robot_spec(robot)
+        bridge_context = Context()
+        rclpy.init(context=bridge_context, signal_handler_options=SignalHandlerOptions.NO)
+        bridge = SimBridge(spec, params, bridge_context)
+    except (ParamsError, KeyError, ValueError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"sim_bridge: error: {message}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        bridge.start()
+        bridge.log.info(f"{spec.name} ({params.start_pose}): LowState at {params.publish_hz:g} Hz")
+        bridge.run(stop)
+    finally:
+        bridge.close()
+        rclpy.shutdown(context=bridge_context)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

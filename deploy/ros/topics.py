@@ -1,0 +1,55 @@
+"""Topic names, QoS profiles and message types shared by the deploy nodes, the CLI and the tests.
+
+Unitree's DDS topics ``rt/lowcmd`` and ``rt/lowstate`` are the ROS 2 topics ``/lowcmd`` and
+``/lowstate`` (ROS prefixes DDS topic names with ``rt/``), so these nodes talk to the robot directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+from deploy.state_machine import Transition
+
+LOWCMD = "/lowcmd"
+LOWSTATE = "/lowstate"
+CMD = "/cmd"
+"""std_msgs/Float32MultiArray: the policy's command, in its command order."""
+TRANSITION = "/legged/transition"
+"""std_msgs/String: one of ``TRANSITION_WORDS``."""
+TRANSITION_WORDS = tuple(t.value for t in Transition if t is not Transition.STAND_DONE)
+"""Transitions a user may request: stand, policy, damp, reset."""
+STATUS = "/legged/status"
+"""std_msgs/String, JSON: the policy node's mode, fault and the outcome of the last request (latched)."""
+SIM_STATE = "/sim/state"
+"""std_msgs/String, JSON: the sim bridge's report (base height, tilt, LowCmd counts and checks)."""
+SIM_CONTROL = "/sim/control"
+"""std_msgs/String: one of ``SIM_CONTROL_WORDS`` (sim bridge fault injection and gantry)."""
+SIM_CONTROL_WORDS = ("stop", "resume", "nan", "clear", "release")
+SIM_REMOTE = "/sim/remote"
+"""std_msgs/String: button names to press and ``axis=value`` stick settings, e.g. ``"A"``, ``"ly=0.5"``."""
+
+STREAM_OUT = QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.RELIABLE)
+"""Writers of the 500 Hz streams: reliable, so that best-effort and reliable readers both match."""
+STREAM_IN = QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.BEST_EFFORT)
+"""Readers of the 500 Hz streams: only the newest message matters."""
+STREAM_IN_EVERY = QoSProfile(depth=10, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.BEST_EFFORT)
+"""The sim bridge's LowCmd reader: queues a few, so that it checks (CRC, ranges) every LowCmd it receives."""
+EVENTS = QoSProfile(depth=10, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.RELIABLE)
+"""Transitions, commands, sim control and reports."""
+LATCHED = QoSProfile(
+    depth=1,
+    history=HistoryPolicy.KEEP_LAST,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.TRANSIENT_LOCAL,
+)
+"""The policy node's status: a late subscriber gets the latest one."""
+
+
+def message_types(family: str) -> tuple[type, type]:
+    """(LowCmd, LowState) classes of a message family (``unitree_hg`` or ``unitree_go``)."""
+    if family not in ("unitree_hg", "unitree_go"):
+        raise ValueError(f"unknown message family {family!r}")
+    msg = importlib.import_module(f"{family}.msg")
+    return msg.LowCmd, msg.LowState

@@ -1,0 +1,76 @@
+"""Faults in sim2sim over real DDS: LowState stops, huge actions, corrupted LowCmd, a second commander."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from deploy.ros import topics
+from deploy.ros.wire import WireLayout
+
+from .test_sim2sim import RANGE_TOLERANCE_RAD, assert_commands_clean
+
+CONTROL_PERIOD_S = 0.02
+
+
+def test_lowstate_stop_damps_within_two_control_periods_of_the_timeout(sim2sim, go2_policy: Path):
+    run = sim2sim("go2", go2_policy, bridge={"start_pose": "standing"})
+    run.start_pair()
+    run.request("stand")
+    run.wait_mode("READY")
+    run.request("policy")
+    run.wait_mode("POLICY")
+    run.wait_sim_time(0.5)
+
+    run.publish(topics.SIM_CONTROL, "stop")
+    sim = run.wait_sim(lambda s: s["stop_to_damping_s"] is not None, "a DAMPING LowCmd after LowState stopped")
+    late_s = sim["stop_to_damping_s"] - run.node_params.get("state_timeout_s", 0.1)
+    print(
+        f"last LowState -> first DAMPING LowCmd: {sim['stop_to_damping_s'] * 1000:.1f} ms "
+        f"({late_s * 1000:.1f} ms after the timeout)"
+    )
+    assert late_s <= 2 * CONTROL_PERIOD_S, f"DAMPING {late_s * 1000:.1f} ms after the timeout"
+    damped = run.wait_mode("DAMPING")
+    assert "old" in damped["fault"], damped
+    assert_commands_clean(sim)
+
+
+def test_huge_actions_keep_targets_in_joint_ranges_and_lowcmd_with_bad_crc_is_ignored(sim2sim, go2_huge_policy: Path):
+    run = sim2sim("go2", go2_huge_policy, bridge={"start_pose": "hanging"})
+    run.start_pair()
+    run.request("stand")
+    run.wait_mode("READY")
+    run.request("policy")
+    run.wait_mode("POLICY")
+    sim = run.wait_sim_time(1.0)
+    assert sim["cmd_kind"] == "POSITION"
+    assert_commands_clean(sim)
+
+    # A LowCmd that would bend every joint far out of range, with its CRC off by one: the bridge drops it.
+    layout = WireLayout(topics.message_types("unitree_go")[0])
+    bad = layout.zeros()
+    bad["head"], bad["level_flag"] = (0xFE, 0xEF), 0xFF
+    bad["motor_cmd"]["mode"][:12], bad["motor_cmd"]["q"][:12], bad["motor_cmd"]["kp"][:12] = 1, 10.0, 100.0
+    bad["crc"] = (layout.crc(bad) + 1) & 0xFFFFFFFF
+    publisher = run.node.create_publisher(layout.msg_class, topics.LOWCMD, topics.STREAM_OUT)
+    run.spin_until(lambda: publisher.get_subscription_count() > 0, "the bridge subscribing our LowCmd")
+    for sent in range(1, 4):
+        publisher.publish(layout.to_cdr(bad))
+        run.wait_sim(lambda s, n=sent: s["bad_crc_count"] == n, f"bad CRC LowCmd {sent} counted")
+    sim = run.wait_sim_time(0.2)
+    assert sim["bad_crc_count"] == 3 and sim["malformed_count"] == 0
+    assert sim["max_target_excursion_rad"] <= RANGE_TOLERANCE_RAD, "no bad LowCmd was applied or range-checked"
+    assert run.statuses[-1]["mode"] == "POLICY"
+
+
+def test_second_policy_node_refuses_to_start_while_one_commands_the_robot(sim2sim, go2_policy: Path):
+    run = sim2sim("go2", go2_policy, bridge={"start_pose": "lying"}, node={"discovery_wait_s": 2.5})
+    run.start_pair()
+    before = run.wait_sim(lambda s: True, "a sim report")["lowcmd_count"]
+    second = run.start("second_node", "deploy.ros.policy_node")
+    code = run.spin_until(lambda: second.poll() is not None and (second.returncode,), "the second node exiting")[0]
+    output = run.log_tail("second_node")
+    assert code == 1, output
+    assert re.search(r"^policy_node: error: another node already publishes /lowcmd \(.*\); refusing", output, re.M)
+    after = run.wait_sim(lambda s: s["lowcmd_count"] > before + 500, "the first node still commanding")
+    assert after["bad_crc_count"] == 0

@@ -31,9 +31,9 @@ class SimConfig:
     num_threads: int = field(default=0, metadata={"ge": 0})
     """CPU threads stepping the worlds (``mujoco`` backend); 0 = all cores."""
     warp_njmax: int | None = field(default=None, metadata={"gt": 0})
-    """Constraint rows allocated per world (``mujoco_warp``); None = sized from the model's geoms (mujoco_warp.contact_capacity)."""
+    """Constraint rows allocated per world (``mujoco_warp``); None = sized from the model's geoms."""
     warp_nconmax: int | None = field(default=None, metadata={"gt": 0})
-    """Contacts allocated per world (``mujoco_warp``); None = sized from the model's geoms (mujoco_warp.contact_capacity)."""
+    """Contacts allocated per world (``mujoco_warp``); None = sized from the model's geoms."""
 
 
 @dataclass

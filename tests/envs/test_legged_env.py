@@ -22,7 +22,7 @@ def test_zero_actions_keep_the_go2_standing_without_resets() -> None:
     assert obs["policy"].shape == (4, 3 + 3 + 3 * env.num_actions)
     actions = torch.zeros(4, env.num_actions)
     for _ in range(100):  # 2 s
-        obs, rewards, dones, extras = env.step(actions)
+        obs, rewards, dones, _ = env.step(actions)
         assert not dones.any()
         assert torch.isfinite(rewards).all()
     height = env.sim.base_pos()[:, 2]

@@ -56,6 +56,8 @@ class BenchConfig:
     """Timed control steps (each ``sim.decimation`` physics substeps)."""
     warmup_steps: int = field(default=20, metadata={"ge": 0})
     """Untimed control steps before timing (kernel compilation, caches)."""
+    rounds: int = field(default=3, metadata={"ge": 1})
+    """Rounds in which the compared steppers take turns; each reports its median round."""
     warp_world_counts: list[int] = field(default_factory=lambda: [1024, 4096, 8192], metadata={"gt": 0})
     """World counts swept on the ``mujoco_warp`` backend."""
 

@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from legged_envs.config import ConfigError, load_config
 
 NOT_YET = {
-    "export": "ONNX export",
     "deploy": "the ROS 2 deployment node",
 }
 
@@ -70,6 +69,13 @@ def _play(args: argparse.Namespace) -> int:
         fps=args.fps,
         size=args.size,
     )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from policies.export_run import export_run
+
+    export_run(args.run_dir, out=args.out, checkpoint=args.checkpoint)
     return 0
 
 
@@ -134,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--fps", type=_positive_int, default=25, help="frames per second, default 25")
     play.add_argument("--size", type=_size, default=(640, 480), help="WIDTHxHEIGHT in pixels, default 640x480")
     play.set_defaults(run=_play)
+
+    export = commands.add_parser("export", help="write a trained policy as ONNX with the robot's metadata")
+    export.add_argument("run_dir", metavar="RUN", help="run directory")
+    export.add_argument("--out", help="ONNX file (default: RUN/policy.onnx)")
+    export.add_argument("--checkpoint", help="checkpoint file (default: the run's latest)")
+    export.set_defaults(run=_export)
     for command, what in NOT_YET.items():
         sub = commands.add_parser(command, help=f"{what} (not available yet)")
         sub.add_argument("args", nargs="*")

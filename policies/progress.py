@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -55,6 +56,14 @@ def format_details(stats: IterationStats) -> str:
     return " | ".join(f"{group} {' '.join(items)}" for group, items in groups.items())
 
 
+def _terminal_columns(stream: TextIO) -> int:
+    """Width of the terminal behind ``stream`` (0 when unknown)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
 class TrainProgress:
     """Shows each finished iteration: on a terminal a refreshed tqdm line with the key figures (the
     grouped task metrics printed above it every ``details_every`` iterations); otherwise one plain line
@@ -64,14 +73,17 @@ class TrainProgress:
         self.stream = stream or sys.stdout
         self.details_every = details_every
         self.tty = self.stream.isatty()
+        columns = _terminal_columns(self.stream)
         self.bar = (
             tqdm(
                 total=total,
                 initial=start,
                 file=self.stream,
                 unit="it",
-                dynamic_ncols=True,
-                bar_format="train {n_fmt}/{total_fmt} {bar:12} {elapsed} | {postfix}",
+                dynamic_ncols=columns > 0,
+                ncols=None if columns > 0 else 160,  # a pseudo-terminal without a size reports 0 x 0
+                nrows=None if columns > 0 else 24,
+                bar_format="train {n_fmt}/{total_fmt} {bar:12} {elapsed} | {desc}",
             )
             if self.tty
             else None
@@ -85,7 +97,7 @@ class TrainProgress:
             return
         if details and (stats.iteration % self.details_every == 0 or stats.iteration == stats.total):
             self.bar.write(f"it {stats.iteration}: {details}", file=self.stream)
-        self.bar.set_postfix_str(format_stats(stats), refresh=False)
+        self.bar.set_description_str(format_stats(stats), refresh=False)
         self.bar.update(stats.iteration - self.bar.n)
 
     def close(self) -> None:

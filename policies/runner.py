@@ -100,7 +100,7 @@ class LeggedRunner(OnPolicyRunner):
         self.train_until(num_learning_iterations, init_at_random_ep_len)
 
     def train_until(self, total: int, init_at_random_ep_len: bool = False) -> int:
-        """Run iterations until ``total`` are completed; returns the signal number that stopped it early, or 0.
+        """Run iterations until ``total`` are completed; returns the signal number that stopped it short, or 0.
 
         Rank 0 saves every ``save_interval`` completed iterations, at the end, and when stopped.
         """
@@ -152,15 +152,16 @@ class LeggedRunner(OnPolicyRunner):
                     break
             if stop.requested and self.current_learning_iteration != saved_at:
                 self.save_iteration()
+        stopped_by = stop.signum if self.current_learning_iteration < total else 0
         if progress is not None:
             progress.close()
-            if stop.requested:
-                name, done = signal.Signals(stop.signum).name, self.current_learning_iteration
+            if stopped_by:
+                name, done = signal.Signals(stopped_by).name, self.current_learning_iteration
                 print(f"legged train: stopped by {name} after {done} iterations (saved); continue with:")
                 print(f"  legged train --resume {self.run_dir}", flush=True)
         if logger.writer is not None:
             logger.writer.close()  # type: ignore[union-attr]
-        return stop.signum
+        return stopped_by
 
     def _log(
         self,

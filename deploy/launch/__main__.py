@@ -20,7 +20,10 @@ GRACE_S = 5.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deploy.launch", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.launch",
+        description="Run the sim2sim pair (sim bridge + policy node) without ros2launch.",
+    )
     parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
     parser.add_argument("--policy", help="ONNX policy (overrides policy_node.policy)")
     args = parser.parse_args(argv)

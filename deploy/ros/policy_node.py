@@ -2,17 +2,18 @@
 
 Run: ``python -m deploy.ros.policy_node --params deploy/config/go2_sim2sim.yaml [--policy FILE]``.
 
-- Subscribes ``/lowstate`` (serialized, parsed by ``deploy.ros.wire``; each message is stamped with
-  ``time.monotonic()`` on receipt), ``/cmd`` (std_msgs/Float32MultiArray, policy command order) and
-  ``/legged/transition`` (std_msgs/String: stand, policy, damp, reset). Remote buttons (decoded from
-  LowState.wireless_remote by the controller) request transitions too.
+- Reads ``/lowstate`` (serialized, parsed by ``deploy.ros.wire``), ``/cmd`` (std_msgs/Float32MultiArray,
+  the policy's command order) and ``/legged/transition`` (std_msgs/String: stand, policy, damp, reset).
+  Remote buttons (decoded from LowState.wireless_remote by the controller) request transitions too.
 - Publishes ``/lowcmd`` every tick with Unitree's CRC: the spec's motor slots enabled (mode 1), for
   unitree_hg also ``mode_pr`` (a parameter) and ``mode_machine`` (the spec's); and ``/legged/status``
   (latched JSON) on every mode change and after every request.
-- Threads: an rclpy executor thread runs the subscriptions; the main thread runs the control loop,
-  paced by ``deploy.rate.FixedRate`` (on deadlines ``start + k * period``, so it does not drift; measured
-  here it had a lower period jitter than an rclpy timer, which also dropped ticks under load) and is the
-  only one touching the Controller.
+- One thread, no rclpy executor: each tick takes the queued messages (``topics.take_all``), runs the
+  Controller and publishes. Ticks are paced by ``deploy.rate.FixedRate`` (deadlines ``start + k *
+  period``, so the stream does not drift; measured here it had a lower period jitter than an rclpy
+  timer, which also dropped ticks under load). A LowState is stamped with its DDS reception time moved
+  to the ``time.monotonic()`` clock and bounded to the interval since the previous tick (so a step of
+  the system clock cannot make a stale LowState look fresh, or a fresh one older than one tick).
 - Start: refuses (exit 1, one line) when another node already publishes /lowcmd, watching the ROS
   graph for ``discovery_wait_s``. Stop (SIGINT/SIGTERM): DAMPING commands for 0.1 s, then exit.
 """
@@ -32,7 +33,6 @@ from collections.abc import Sequence
 import numpy as np
 import rclpy
 from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 from std_msgs.msg import Float32MultiArray, String
 
@@ -57,24 +57,25 @@ class CommanderConflict(RuntimeError):
 
 
 class TickStats:
-    """Timing of the last ``capacity`` ticks (monotonic seconds): tick start, LowCmd published, LowState stamp."""
+    """Timing of the last ``capacity`` ticks, s: tick start, LowCmd published, DDS reception of the LowState
+    the tick used (monotonic clock), and the CPU time the tick's thread spent."""
 
     def __init__(self, capacity: int = 1 << 16):
-        self._data = np.full((capacity, 3), np.nan)
+        self._data = np.full((capacity, 4), np.nan)
         self.count = 0
 
-    def record(self, start_s: float, published_s: float, state_stamp_s: float) -> None:
-        self._data[self.count % len(self._data)] = (start_s, published_s, state_stamp_s)
+    def record(self, start_s: float, published_s: float, state_received_s: float, cpu_s: float) -> None:
+        self._data[self.count % len(self._data)] = (start_s, published_s, state_received_s, cpu_s)
         self.count += 1
 
     def arrays(self) -> np.ndarray:
-        """(n, 3) recorded rows, oldest first."""
+        """(n, 4) recorded rows, oldest first."""
         n, size = self.count, len(self._data)
         return self._data[:n].copy() if n <= size else np.roll(self._data, -(n % size), axis=0)
 
 
 class PolicyNode:
-    """One robot's controller behind ROS topics; ``claim_lowcmd()``, ``start()``, then ``run(stop)``."""
+    """One robot's controller behind ROS topics: ``claim_lowcmd()``, then ``run(stop)``, then ``close()``."""
 
     def __init__(self, spec: RobotSpec, policy: Policy, params: PolicyNodeParams, context: Context | None = None):
         self.spec, self.params = spec, params
@@ -87,6 +88,8 @@ class PolicyNode:
         )
         self.controller = Controller(spec, policy, config)
         self.stats = TickStats()
+        self.rate: FixedRate | None = None
+        """The control loop's pacing (its overrun counts), once ``run`` started."""
         lowcmd_type, lowstate_type = topics.message_types(spec.message_family)
         self._hg = spec.message_family == "unitree_hg"
         self._cmd_layout, self._state_layout = WireLayout(lowcmd_type), WireLayout(lowstate_type)
@@ -97,21 +100,22 @@ class PolicyNode:
         self._stick_axes = [_stick_axis(name) for name in meta.command_names]
 
         self._latest: LowStateView | None = None
-        self._first_state_s: float | None = None
+        self._received_s = math.nan  # DDS reception time of the latest LowState (monotonic clock, not bounded)
         self._requests: deque[str] = deque()
         self._command: tuple[np.ndarray, float] | None = None
         self._seq = 0
-        self.started_s = time.monotonic()
+        self.started_s = self._last_take_s = time.monotonic()
         self.node = rclpy.create_node("legged_policy", context=context)
         self.log = self.node.get_logger()
-        self.node.create_subscription(lowstate_type, topics.LOWSTATE, self._on_lowstate, topics.STREAM_IN, raw=True)
-        self.node.create_subscription(Float32MultiArray, topics.CMD, self._on_cmd, topics.EVENTS)
-        self.node.create_subscription(String, topics.TRANSITION, self._on_transition, topics.EVENTS)
+        self._lowstate_sub = self.node.create_subscription(
+            lowstate_type, topics.LOWSTATE, topics.no_callback, topics.STREAM_IN, raw=True
+        )
+        self._cmd_sub = self.node.create_subscription(Float32MultiArray, topics.CMD, topics.no_callback, topics.EVENTS)
+        self._transition_sub = self.node.create_subscription(
+            String, topics.TRANSITION, topics.no_callback, topics.EVENTS
+        )
         self._status_pub = self.node.create_publisher(String, topics.STATUS, topics.LATCHED)
         self._lowcmd_pub = None
-        self._executor = SingleThreadedExecutor(context=self.node.context)
-        self._executor.add_node(self.node)
-        self._spin_thread = threading.Thread(target=self._executor.spin, name="ros_spin", daemon=True)
 
     def _initial_lowcmd(self) -> np.ndarray:
         msg = self._cmd_layout.zeros()
@@ -121,6 +125,15 @@ class PolicyNode:
             msg["head"], msg["level_flag"] = (0xFE, 0xEF), 0xFF
         msg["motor_cmd"]["mode"][list(self.spec.motor_indices)] = 1
         return msg
+
+    @property
+    def latest_state(self) -> LowStateView | None:
+        """The newest LowState taken (None before the first)."""
+        return self._latest
+
+    def request(self, word: str) -> None:
+        """Queue a transition request (any thread); the next tick applies it."""
+        self._requests.append(word)
 
     # --- start and stop -------------------------------------------------------------------------
     def claim_lowcmd(self) -> None:
@@ -134,55 +147,88 @@ class PolicyNode:
                 raise CommanderConflict(f"another node already publishes {topics.LOWCMD} ({names}); refusing to start")
             if not robot_seen and self.node.count_publishers(topics.LOWSTATE):
                 robot_seen = True
-                self.log.info(
-                    f"{topics.LOWSTATE} publisher discovered {time.monotonic() - self.started_s:.3f} s after start"
-                )
+                seen_s = time.monotonic() - self.started_s
+                self.log.info(f"{topics.LOWSTATE} publisher discovered {seen_s:.3f} s after start")
             if time.monotonic() - start >= self.params.discovery_wait_s:
                 break
             time.sleep(0.02)
         self._lowcmd_pub = self.node.create_publisher(self._cmd_layout.msg_class, topics.LOWCMD, topics.STREAM_OUT)
 
-    def start(self) -> None:
-        """Start taking messages (the executor thread) and publish the first status."""
-        self._spin_thread.start()
-        self._publish_status()
-
     def run(self, stop: threading.Event) -> None:
         """Tick at ``tick_hz`` until ``stop`` is set, then send DAMPING for ``EXIT_DAMPING_S``."""
         if self._lowcmd_pub is None:
             raise RuntimeError("policy node: claim_lowcmd() must succeed before run()")
-        rate = FixedRate(self.controller.config.tick_period_s)
+        self._publish_status()
+        self.rate = rate = FixedRate(self.controller.config.tick_period_s)
         rate.start()
         while not stop.is_set():
             self.tick(time.monotonic())
             rate.wait()
-        self._requests.append(Transition.DAMP.value)
+        self.request(Transition.DAMP.value)
         for _ in range(math.ceil(EXIT_DAMPING_S * self.params.tick_hz)):
             self.tick(time.monotonic())
             rate.wait()
-        if rate.skipped:
-            self.log.info(f"control loop: {rate.skipped} ticks skipped, {rate.overruns} late")
+        if rate.overruns:
+            self.log.info(f"control loop: {rate.overruns} late ticks, {rate.skipped} skipped")
 
     def close(self) -> None:
-        """Stop taking messages (joins the executor thread) and destroy the node."""
-        self._executor.shutdown(timeout_sec=1.0)
-        if self._spin_thread.is_alive():
-            self._spin_thread.join(timeout=1.0)
         self.node.destroy_node()
 
     # --- the 500 Hz tick ------------------------------------------------------------------------
     def tick(self, now_s: float) -> MotorCommands:
-        """One control tick at ``now_s`` (time.monotonic()): requests, controller, LowCmd out."""
+        """One control tick at ``now_s`` (time.monotonic()): take messages, run the controller, publish."""
+        cpu_start = time.thread_time()
+        self._take_messages(now_s)
         while self._requests:
             self._handle_request(self._requests.popleft())
         state = self._latest
         mode = self.controller.mode
         out = self.controller.tick(now_s, state, self._current_command(now_s, state))
         self._publish(out)
-        self.stats.record(now_s, time.monotonic(), state.stamp_s if state is not None else math.nan)
+        self.stats.record(now_s, time.monotonic(), self._received_s, time.thread_time() - cpu_start)
         if out.mode is not mode:
             self._publish_status()
         return out
+
+    def _take_messages(self, now_s: float) -> None:
+        for msg, _ in topics.take_all(self._transition_sub):
+            self.request(msg.data.strip().lower())
+        for msg, _ in topics.take_all(self._cmd_sub):
+            self._take_command(msg, now_s)
+        states = topics.take_all(self._lowstate_sub)
+        floor_s, self._last_take_s = self._last_take_s, now_s
+        if states:
+            raw, info = states[-1]
+            received_s = now_s - max(0.0, time.time() - info["received_timestamp"] * 1e-9)
+            if self._take_lowstate(raw, min(now_s, max(received_s, floor_s))):
+                self._received_s = received_s
+
+    def _take_lowstate(self, raw: bytes, stamp_s: float) -> bool:
+        try:
+            msg = self._state_layout.from_cdr(raw)
+        except ValueError as error:
+            self.log.error(str(error), throttle_duration_sec=1.0)
+            return False
+        imu, motors = msg["imu_state"], msg["motor_state"]
+        self._latest = LowStateView(
+            quat_wxyz=imu["quaternion"].astype(np.float64),
+            gyro_rad_s=imu["gyroscope"].astype(np.float64),
+            motor_q=motors["q"].astype(np.float64),
+            motor_dq=motors["dq"].astype(np.float64),
+            wireless_remote=msg["wireless_remote"].tobytes(),
+            stamp_s=stamp_s,
+            mode_machine=int(msg["mode_machine"]) if self._hg else None,
+        )
+        return True
+
+    def _take_command(self, msg: Float32MultiArray, now_s: float) -> None:
+        values = np.asarray(msg.data, dtype=np.float64)
+        if values.shape != (len(self._stick_axes),):
+            names = ", ".join(self.controller.meta.command_names) or "none"
+            expected = len(self._stick_axes)
+            self.log.warning(f"{topics.CMD}: expected {expected} values ({names}), got {len(values)}")
+            return
+        self._command = (values, now_s)
 
     def _publish(self, out: MotorCommands) -> None:
         motors = self._lowcmd["motor_cmd"]
@@ -206,9 +252,8 @@ class PolicyNode:
 
     def _handle_request(self, word: str) -> None:
         if word not in topics.TRANSITION_WORDS:
-            self._publish_status(
-                word, False, f"unknown transition {word!r} (known: {', '.join(topics.TRANSITION_WORDS)})"
-            )
+            known = ", ".join(topics.TRANSITION_WORDS)
+            self._publish_status(word, False, f"unknown transition {word!r} (known: {known})")
             return
         accepted = self.controller.request(word)
         self._publish_status(word, accepted, None if accepted else self.controller.refusal)
@@ -225,39 +270,6 @@ class PolicyNode:
         else:
             cause = f"{request} requested" if request is not None else ctrl.fault if ctrl.mode is Mode.DAMPING else None
             self.log.info(f"mode {ctrl.mode.value}" + (f" ({cause})" if cause else ""))
-
-    # --- subscriptions (executor thread) --------------------------------------------------------
-    def _on_lowstate(self, raw: bytes) -> None:
-        stamp = time.monotonic()
-        try:
-            msg = self._state_layout.from_cdr(raw)
-        except ValueError as error:
-            self.log.error(str(error), throttle_duration_sec=1.0)
-            return
-        imu, motors = msg["imu_state"], msg["motor_state"]
-        self._latest = LowStateView(
-            quat_wxyz=imu["quaternion"].astype(np.float64),
-            gyro_rad_s=imu["gyroscope"].astype(np.float64),
-            motor_q=motors["q"].astype(np.float64),
-            motor_dq=motors["dq"].astype(np.float64),
-            wireless_remote=msg["wireless_remote"].tobytes(),
-            stamp_s=stamp,
-            mode_machine=int(msg["mode_machine"]) if self._hg else None,
-        )
-        if self._first_state_s is None:
-            self._first_state_s = stamp
-            self.log.info(f"first LowState {stamp - self.started_s:.3f} s after start")
-
-    def _on_cmd(self, msg: Float32MultiArray) -> None:
-        values = np.asarray(msg.data, dtype=np.float64)
-        if values.shape != (len(self._stick_axes),):
-            names = ", ".join(self.controller.meta.command_names) or "none"
-            self.log.warning(f"{topics.CMD}: expected {len(self._stick_axes)} values ({names}), got {len(values)}")
-            return
-        self._command = (values, time.monotonic())
-
-    def _on_transition(self, msg: String) -> None:
-        self._requests.append(msg.data.strip().lower())
 
 
 def _node_name(namespace: str, name: str) -> str:
@@ -302,7 +314,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     try:
         node.claim_lowcmd()
-        node.start()
         node.log.info(f"{spec.name}: {params.policy}, LowCmd at {params.tick_hz:g} Hz")
         node.run(stop)
     except CommanderConflict as error:

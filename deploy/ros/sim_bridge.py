@@ -7,8 +7,9 @@ Run: ``python -m deploy.ros.sim_bridge --params deploy/config/go2_sim2sim.yaml``
   head other than FE EF or level_flag other than 0xFF). The latest accepted LowCmd drives the motors
   (``deploy.ros.sim_robot``: PD at the physics rate, clipped to the effort limits) until the next.
 - Publishes ``/lowstate`` at ``publish_hz`` (500): IMU quaternion (wxyz), gyroscope, accelerometer,
-  rpy; q, dq, tau_est per DDS motor slot; wireless_remote; tick (simulated ms); CRC. Paced by
-  ``deploy.rate.FixedRate``; each tick steps the physics by one LowState period.
+  rpy; q, dq, tau_est per DDS motor slot; wireless_remote; tick (simulated ms); CRC. One thread, paced
+  by ``deploy.rate.FixedRate``: each tick takes the queued messages (``topics.take_all``, no executor),
+  steps the physics by one LowState period and publishes.
 - ``/sim/remote`` (String): button names are held down for ``remote_press_s``; ``axis=value`` sets a
   stick (lx, ly, rx, ry, l2) until changed. Encoded with ``deploy.remote.encode_remote``.
 - ``/sim/control`` (String): ``stop`` / ``resume`` publishing LowState, ``nan`` (NaN in every following
@@ -36,7 +37,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import rclpy
 from rclpy.context import Context
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 from std_msgs.msg import String
 
@@ -45,7 +45,7 @@ from deploy.rate import FixedRate
 from deploy.remote import BUTTON_BITS, RemoteState, encode_remote
 from deploy.ros import topics
 from deploy.ros.params import ParamsError, SimBridgeParams, read_section
-from deploy.ros.sim_robot import SimRobot, rpy_from_quat
+from deploy.ros.sim_robot import START_POSES, SimRobot, rpy_from_quat
 from deploy.ros.wire import WireLayout
 from legged_envs.robots import get_robot_spec
 from legged_envs.robots.spec import RobotSpec
@@ -53,12 +53,10 @@ from legged_envs.robots.spec import RobotSpec
 Hook = Callable[[np.ndarray, float], None]
 """``hook(struct, sim_time_s)``: modifies a LowState / LowCmd C struct in place."""
 AXES = ("lx", "ly", "rx", "ry", "l2")
-RANGE_TOLERANCE_RAD = 1e-5
-"""Float32 rounding allowance when checking position targets against joint ranges."""
 
 
 class SimBridge:
-    """A SimRobot behind /lowcmd and /lowstate; ``start()`` then ``run(stop)``."""
+    """A SimRobot behind /lowcmd and /lowstate: ``run(stop)``, then ``close()``. One thread, no executor."""
 
     def __init__(
         self,
@@ -92,30 +90,26 @@ class SimBridge:
         self.cmd_kind = "none"
         self.max_target_excursion_rad = 0.0
         self._stopped = self._nan = False
-        self._last_state_s = math.nan
+        self._last_state_wall_s = math.nan
         self.stop_to_damping_s: float | None = None
         self._buttons: dict[str, float] = {}
         self._axes = dict.fromkeys(AXES, 0.0)
 
         self.node = rclpy.create_node("legged_sim_bridge", context=context)
         self.log = self.node.get_logger()
-        self.node.create_subscription(lowcmd_type, topics.LOWCMD, self._on_lowcmd, topics.STREAM_IN_EVERY, raw=True)
-        self.node.create_subscription(String, topics.SIM_CONTROL, self._on_control, topics.EVENTS)
-        self.node.create_subscription(String, topics.SIM_REMOTE, self._on_remote, topics.EVENTS)
+
+        def subscribe(msg_type: type, topic: str, qos, take, raw: bool = False):
+            return self.node.create_subscription(msg_type, topic, topics.no_callback, qos, raw=raw), take
+
+        self._subscriptions = (
+            subscribe(lowcmd_type, topics.LOWCMD, topics.STREAM_IN_EVERY, self._take_lowcmd, raw=True),
+            subscribe(String, topics.SIM_CONTROL, topics.EVENTS, self._take_control),
+            subscribe(String, topics.SIM_REMOTE, topics.EVENTS, self._take_remote),
+        )
         self._lowstate_pub = self.node.create_publisher(lowstate_type, topics.LOWSTATE, topics.STREAM_OUT)
         self._report_pub = self.node.create_publisher(String, topics.SIM_STATE, topics.EVENTS)
-        self._executor = SingleThreadedExecutor(context=self.node.context)
-        self._executor.add_node(self.node)
-        self._spin_thread = threading.Thread(target=self._executor.spin, name="ros_spin", daemon=True)
-
-    def start(self) -> None:
-        self._spin_thread.start()
 
     def close(self) -> None:
-        """Stop taking messages (joins the executor thread) and destroy the node."""
-        self._executor.shutdown(timeout_sec=1.0)
-        if self._spin_thread.is_alive():
-            self._spin_thread.join(timeout=1.0)
         self.node.destroy_node()
 
     # --- the loop -------------------------------------------------------------------------------
@@ -125,6 +119,9 @@ class SimBridge:
         rate.start()
         report_every = max(1, round(self.params.publish_hz / self.params.status_hz))
         while not stop.is_set():
+            for subscription, take in self._subscriptions:
+                for msg, info in topics.take_all(subscription):
+                    take(msg, info)
             self._apply_command()
             self.robot.step(self.substeps)
             if not self._stopped:
@@ -160,8 +157,8 @@ class SimBridge:
         if self.state_hook is not None:
             self.state_hook(msg, robot.time_s)
         msg["crc"] = self._state_layout.crc(msg)
+        self._last_state_wall_s = time.time()  # before publishing: no reader can have it earlier
         self._lowstate_pub.publish(self._state_layout.to_cdr(msg))
-        self._last_state_s = time.monotonic()
         self.counts["lowstate"] += 1
 
     def _remote_bytes(self, now_s: float) -> bytes:
@@ -186,9 +183,8 @@ class SimBridge:
         }
         self._report_pub.publish(String(data=json.dumps(report)))
 
-    # --- subscriptions (executor thread) --------------------------------------------------------
-    def _on_lowcmd(self, raw: bytes) -> None:
-        received = time.monotonic()
+    # --- messages -------------------------------------------------------------------------------
+    def _take_lowcmd(self, raw: bytes, info: dict) -> None:
         self.counts["lowcmd"] += 1
         try:
             msg = self._cmd_layout.from_cdr(raw)
@@ -209,7 +205,7 @@ class SimBridge:
             excursion = np.maximum(self._lower - m["q"], m["q"] - self._upper)[held].max()
             self.max_target_excursion_rad = max(self.max_target_excursion_rad, float(excursion))
         elif self.cmd_kind == "DAMPING" and self._stopped and self.stop_to_damping_s is None:
-            self.stop_to_damping_s = received - self._last_state_s
+            self.stop_to_damping_s = info["received_timestamp"] * 1e-9 - self._last_state_wall_s
         self._command = msg
 
     def _header_ok(self, msg: np.ndarray) -> bool:
@@ -217,7 +213,7 @@ class SimBridge:
             return int(msg["mode_machine"]) == self.spec.mode_machine
         return msg["head"].tolist() == [0xFE, 0xEF] and int(msg["level_flag"]) == 0xFF
 
-    def _on_control(self, msg: String) -> None:
+    def _take_control(self, msg: String, _: dict) -> None:
         word = msg.data.strip().lower()
         if word not in topics.SIM_CONTROL_WORDS:
             self.log.warning(
@@ -236,7 +232,7 @@ class SimBridge:
             self.log.warning("release: the robot is not held")
         self.log.info(f"sim control: {word}")
 
-    def _on_remote(self, msg: String) -> None:
+    def _take_remote(self, msg: String, _: dict) -> None:
         until = time.monotonic() + self.params.remote_press_s
         for token in msg.data.split():
             name, _, value = token.partition("=")
@@ -257,9 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m deploy.ros.sim_bridge``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="sim_bridge", description="Simulate a Unitree robot behind its topics.")
     parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
-    parser.add_argument(
-        "--start-pose", choices=("lying", "standing", "hanging"), help="overrides sim_bridge.start_pose"
-    )
+    parser.add_argument("--start-pose", choices=START_POSES, help="overrides sim_bridge.start_pose")
     args = parser.parse_args(argv)
     try:
         robot, params = read_section(args.params, "sim_bridge", SimBridgeParams, start_pose=args.start_pose)
@@ -275,7 +269,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        bridge.start()
         bridge.log.info(f"{spec.name} ({params.start_pose}): LowState at {params.publish_hz:g} Hz")
         bridge.run(stop)
     finally:

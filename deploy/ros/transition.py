@@ -47,8 +47,11 @@ def send(node: Node, topic: str, text: str, timeout_s: float) -> int:
     publisher = node.create_publisher(String, topic, topics.EVENTS)
     executor = SingleThreadedExecutor(context=node.context)
     executor.add_node(node)
-    ready = (lambda: publisher.get_subscription_count() > 0 and statuses) if topic == topics.TRANSITION else None
-    if not _spin_until(executor, ready or (lambda: publisher.get_subscription_count() > 0), timeout_s):
+
+    def ready() -> bool:  # a subscriber, and for transitions the policy node's (latched) status
+        return publisher.get_subscription_count() > 0 and (topic != topics.TRANSITION or bool(statuses))
+
+    if not _spin_until(executor, ready, timeout_s):
         print(f"transition: error: nothing answers on {topic} within {timeout_s:g} s", file=sys.stderr)
         return 2
     last_seq = max(status["seq"] for status in statuses) if statuses else 0

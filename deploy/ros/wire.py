@@ -100,10 +100,16 @@ class WireLayout:
             pos += size
         self.cdr_size = pos
         """Length of the CDR payload (without the 4-byte header), bytes."""
-        self._c_index = np.asarray(c_index, dtype=np.intp)
-        self._cdr_index = np.asarray(cdr_index, dtype=np.intp)
-        self._identity = pos == self.dtype.itemsize and np.array_equal(self._c_index, self._cdr_index)
-        self._cdr = np.zeros(pos, dtype=np.uint8)
+        size = self.dtype.itemsize
+        # Byte maps for np.take: each output byte's source, padding taken from a zero byte past the end.
+        self._c_from_cdr = np.full(size, pos, dtype=np.intp)
+        self._c_from_cdr[c_index] = cdr_index
+        self._cdr_from_c = np.full(pos, size, dtype=np.intp)
+        self._cdr_from_c[cdr_index] = c_index
+        self._identity = pos == size and np.array_equal(c_index, cdr_index)
+        self._cdr_in = np.zeros(pos + 1, dtype=np.uint8)
+        self._c_in = np.zeros(size + 1, dtype=np.uint8)
+        self._cdr_out = np.zeros(pos, dtype=np.uint8)
 
     def zeros(self) -> np.ndarray:
         """A zeroed 0-d struct in C layout."""
@@ -114,8 +120,9 @@ class WireLayout:
         raw = struct.reshape(1).view(np.uint8)
         if self._identity:
             return CDR_HEADER + raw.tobytes()
-        self._cdr[self._cdr_index] = raw[self._c_index]
-        return CDR_HEADER + self._cdr.tobytes()
+        self._c_in[:-1] = raw
+        np.take(self._c_in, self._cdr_from_c, out=self._cdr_out)
+        return CDR_HEADER + self._cdr_out.tobytes()
 
     def from_cdr(self, data: bytes, out: np.ndarray | None = None) -> np.ndarray:
         """The 0-d C struct of a serialized message (into ``out`` when given); padding bytes are zero."""
@@ -125,10 +132,9 @@ class WireLayout:
                 f"{self.msg_class.__name__}: expected little-endian CDR of {4 + self.cdr_size} bytes, "
                 f"got {len(data)} bytes with header {head}"
             )
-        payload = np.frombuffer(data, dtype=np.uint8, count=self.cdr_size, offset=4)
+        self._cdr_in[:-1] = np.frombuffer(data, dtype=np.uint8, count=self.cdr_size, offset=4)
         struct = self.zeros() if out is None else out
-        target = struct.reshape(1).view(np.uint8)
-        target[self._c_index] = payload[self._cdr_index]
+        np.take(self._cdr_in, self._c_from_cdr, out=struct.reshape(1).view(np.uint8))
         return struct
 
     @staticmethod

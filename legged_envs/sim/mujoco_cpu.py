@@ -1,7 +1,7 @@
 """CPU backend: MuJoCo's C engine, all worlds stepped by ``mujoco.batch.Batch`` on a thread pool.
 
 State lives in the batch's rows; ``bind`` gives live numpy views that are wrapped as torch tensors
-without copies. Per-world physical parameters are expanded model fields.
+without copies. Per-world physical parameters are model fields expanded when first set.
 """
 
 from __future__ import annotations
@@ -53,13 +53,7 @@ class MujocoCpuBackend(PhysicsBackend):
         self._xquat = _tensor(self.batch.bind("xquat"))
         self._cfrc_ext = _tensor(self.batch.bind("cfrc_ext"))
         self._actuator_force = _tensor(self.batch.bind("actuator_force"))
-        self._gain = _tensor(self.batch.expand("actuator_gainprm"))
-        self._bias = _tensor(self.batch.expand("actuator_biasprm"))
-        self._force_range = _tensor(self.batch.expand("actuator_forcerange"))
-        self._friction = _tensor(self.batch.expand("geom_friction"))
-        self._body_mass = _tensor(self.batch.expand("body_mass"))
-        self._body_inertia = _tensor(self.batch.expand("body_inertia"))
-        self._body_ipos = _tensor(self.batch.expand("body_ipos"))
+        self._expanded: dict[str, torch.Tensor] = {}
         self._nominal_mass = torch.as_tensor(model.body_mass.copy())
         self._nominal_inertia = torch.as_tensor(model.body_inertia.copy())
         self._nominal_ipos = torch.as_tensor(model.body_ipos.copy())
@@ -151,23 +145,24 @@ class MujocoCpuBackend(PhysicsBackend):
 
     def set_torque_limits(self, world_ids: torch.Tensor, limits: torch.Tensor) -> None:
         limits = limits.to(torch.float64).cpu()
-        self._force_range[world_ids.cpu()] = torch.stack((-limits, limits), dim=-1)
+        self._per_world("actuator_forcerange")[world_ids.cpu()] = torch.stack((-limits, limits), dim=-1)
 
     def set_friction(self, world_ids: torch.Tensor, friction: torch.Tensor) -> None:
-        self._friction[world_ids.cpu(), :, 0] = friction.to(torch.float64).cpu()[:, None]
+        self._per_world("geom_friction")[world_ids.cpu(), :, 0] = friction.to(torch.float64).cpu()[:, None]
 
     def set_body_mass(self, world_ids: torch.Tensor, body_name: str, mass_kg: torch.Tensor) -> None:
         ids, body = world_ids.cpu(), self.layout.model_body_id(body_name)
         if self._nominal_mass[body] <= 0:
             raise ValueError(f"body {body_name!r} is massless: its mass cannot be scaled")
         mass = mass_kg.to(torch.float64).cpu()
-        self._body_mass[ids, body] = mass
-        self._body_inertia[ids, body] = self._nominal_inertia[body] * (mass / self._nominal_mass[body])[:, None]
+        self._per_world("body_mass")[ids, body] = mass
+        scale = (mass / self._nominal_mass[body])[:, None]
+        self._per_world("body_inertia")[ids, body] = self._nominal_inertia[body] * scale
         self._stale_constants[ids] = True
 
     def set_com_offset(self, world_ids: torch.Tensor, body_name: str, offset_m: torch.Tensor) -> None:
         ids, body = world_ids.cpu(), self.layout.model_body_id(body_name)
-        self._body_ipos[ids, body] = self._nominal_ipos[body] + offset_m.to(torch.float64).cpu()
+        self._per_world("body_ipos")[ids, body] = self._nominal_ipos[body] + offset_m.to(torch.float64).cpu()
         self._stale_constants[ids] = True
 
     def _refresh_constants(self) -> None:
@@ -176,8 +171,15 @@ class MujocoCpuBackend(PhysicsBackend):
             self.batch.set_const(self._stale_constants.nonzero().flatten().numpy())
             self._stale_constants[:] = False
 
+    def _per_world(self, field: str) -> torch.Tensor:
+        """Live (n, ...) per-world values of a model field, expanded on first use: the batch copies every
+        expanded field into the model before each world's step, so fields nobody randomises stay shared."""
+        if field not in self._expanded:
+            self._expanded[field] = _tensor(self.batch.expand(field))
+        return self._expanded[field]
+
     def _write_actuator_params(self, ids: torch.Tensor) -> None:
         strength = self.strength[ids]
-        self._gain[ids, :, 0] = strength
-        self._bias[ids, :, 1] = -self.kp[ids] * strength
-        self._bias[ids, :, 2] = -self.kd[ids] * strength
+        self._per_world("actuator_gainprm")[ids, :, 0] = strength
+        self._per_world("actuator_biasprm")[ids, :, 1] = -self.kp[ids] * strength
+        self._per_world("actuator_biasprm")[ids, :, 2] = -self.kd[ids] * strength

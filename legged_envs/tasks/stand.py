@@ -7,15 +7,21 @@ first command until the locomotion task lands.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
 from legged_envs.config import register_schema
 from legged_envs.config.sections import RootConfig
+from legged_envs.envs.history import ObsHistory
 from legged_envs.math_utils import yaw_quat
+from legged_envs.obs_layout import ObsLayout, ObsTerm
 from legged_envs.sim.backend import WorldState
 from legged_envs.tasks import terms
 from legged_envs.tasks.base import RewardTerm, Task
+
+if TYPE_CHECKING:
+    from legged_envs.envs.legged_env import LeggedEnv
 
 MAX_TILT_RAD = 1.0
 
@@ -28,7 +34,7 @@ class StandConfig(RootConfig):
 register_schema("stand", StandConfig)
 
 
-def base_height_error_sq(env) -> torch.Tensor:
+def base_height_error_sq(env: LeggedEnv) -> torch.Tensor:
     """(n,) squared deviation of the base height from the robot's standing height, m^2."""
     return torch.square(terms.base_height_above_ground(env) - env.robot.default_base_height_m)
 
@@ -37,6 +43,23 @@ class StandTask(Task):
     """Stay upright at the standing height with the least effort."""
 
     tracked_bodies = ()
+    command_names: tuple[str, ...] = ()
+    command_ranges: tuple[tuple[float, float], ...] = ()
+
+    def __init__(self, env: LeggedEnv):
+        super().__init__(env)
+        joints = env.num_actions
+        self.policy_obs_layout = ObsLayout(
+            terms=(
+                ObsTerm("base_ang_vel", 3, 0.25),
+                ObsTerm("projected_gravity", 3),
+                ObsTerm("joint_pos_rel", joints),
+                ObsTerm("joint_vel", joints, 0.05),
+                ObsTerm("last_action", joints),
+            )
+        )
+        """Layout of the actor's observation (exported with the policy; deploy rebuilds it)."""
+        self.history = ObsHistory(self.policy_obs_layout, env.num_envs, env.device)
 
     def reward_terms(self) -> dict[str, tuple[RewardTerm, float]]:
         return {
@@ -48,17 +71,17 @@ class StandTask(Task):
 
     def observations(self) -> dict[str, torch.Tensor]:
         env = self.env
-        policy = torch.cat(
-            (
-                0.25 * terms.base_ang_vel_b(env),
-                terms.projected_gravity(env),
-                terms.joint_pos_rel(env),
-                0.05 * terms.joint_vel(env),
-                env.actions,
-            ),
-            dim=1,
-        )
-        return {"policy": policy}
+        values = {
+            "base_ang_vel": terms.base_ang_vel_b(env),
+            "projected_gravity": terms.projected_gravity(env),
+            "joint_pos_rel": terms.joint_pos_rel(env),
+            "joint_vel": terms.joint_vel(env),
+            "last_action": env.actions,
+        }
+        return {"policy": self.history.push(self.history.frame(values))}
+
+    def on_reset(self, env_ids: torch.Tensor) -> None:
+        self.history.reset(env_ids)
 
     def terminated(self) -> torch.Tensor:
         return terms.tilt_exceeds(self.env, MAX_TILT_RAD)

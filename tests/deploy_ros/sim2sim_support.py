@@ -9,6 +9,7 @@ processes' log tails.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -41,7 +42,7 @@ class Sim2Sim:
 
     def __init__(self, workdir: Path, domain: int, robot: str, policy: Path, bridge: dict, node: dict):
         workdir.mkdir(parents=True)
-        self.workdir, self.domain = workdir, domain
+        self.workdir, self.domain, self.robot = workdir, domain, robot
         self.params_file = workdir / "params.yaml"
         params = {
             "robot": robot,
@@ -84,10 +85,18 @@ class Sim2Sim:
 
     def start_pair(self) -> None:
         """Bridge and policy node; returns once the node's LowCmd drives the bridge."""
+        launched = time.monotonic()
         self.start("bridge", "deploy.ros.sim_bridge")
         self.start("node", "deploy.ros.policy_node")
         self.wait_sim(lambda s: s["lowcmd_count"] > 0, "LowCmd from the policy node reaching the bridge")
+        first_lowcmd_s = time.monotonic() - launched
         self.wait_status(lambda s: True, "the policy node's status")
+        found = re.search(r"/lowstate publisher discovered ([\d.]+) s", (self.workdir / "node.log").read_text())
+        discovered = f"{found[1]} s" if found else "?"
+        print(
+            f"\n{self.robot}: node found /lowstate {discovered} after its start; first LowCmd at the bridge "
+            f"{first_lowcmd_s:.2f} s after launch (discovery_wait_s {self.node_params['discovery_wait_s']})"
+        )
 
     def log_tail(self, name: str, lines: int = 15) -> str:
         path = self.workdir / f"{name}.log"

@@ -54,17 +54,26 @@ def test_huge_actions_keep_targets_in_joint_ranges_and_lowcmd_with_bad_crc_is_ig
     bad["crc"] = (layout.crc(bad) + 1) & 0xFFFFFFFF
     publisher = run.node.create_publisher(layout.msg_class, topics.LOWCMD, topics.STREAM_OUT)
     run.spin_until(lambda: publisher.get_subscription_count() > 0, "the bridge subscribing our LowCmd")
-    for sent in range(1, 4):
+    sent = 0
+
+    def counted() -> bool:  # the bridge reads LowCmd best-effort: publish until three bad ones were counted
+        nonlocal sent
+        if run.sim["bad_crc_count"] >= 3:
+            return True
         publisher.publish(layout.to_cdr(bad))
-        run.wait_sim(lambda s, n=sent: s["bad_crc_count"] == n, f"bad CRC LowCmd {sent} counted")
+        sent += 1
+        return False
+
+    run.spin_until(counted, "three bad-CRC LowCmd counted by the bridge")
     sim = run.wait_sim_time(0.2)
-    assert sim["bad_crc_count"] == 3 and sim["malformed_count"] == 0
+    assert 3 <= sim["bad_crc_count"] <= sent and sim["malformed_count"] == 0
     assert sim["max_target_excursion_rad"] <= RANGE_TOLERANCE_RAD, "no bad LowCmd was applied or range-checked"
+    assert sim["lowcmd_count"] > sim["bad_crc_count"] + 500, "the node's LowCmd kept coming"
     assert run.statuses[-1]["mode"] == "POLICY"
 
 
 def test_second_policy_node_refuses_to_start_while_one_commands_the_robot(sim2sim, go2_policy: Path):
-    run = sim2sim("go2", go2_policy, bridge={"start_pose": "lying"}, node={"discovery_wait_s": 2.5})
+    run = sim2sim("go2", go2_policy, bridge={"start_pose": "lying"}, node={"discovery_wait_s": 3.5})
     run.start_pair()
     before = run.wait_sim(lambda s: True, "a sim report")["lowcmd_count"]
     second = run.start("second_node", "deploy.ros.policy_node")

@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from legged_envs.config import ConfigError, load_config
-
-NOT_YET = {
-    "deploy": "the ROS 2 deployment node",
-}
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -79,12 +75,20 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _not_available(command: str) -> Callable[[argparse.Namespace], int]:
-    def run(_: argparse.Namespace) -> int:
-        print(f"legged {command}: {NOT_YET[command]} is not available yet", file=sys.stderr)
-        return 2
+def _deploy(argv: list[str]) -> int:
+    from deploy.ros.policy_node import main as policy_node_main
 
-    return run
+    return policy_node_main(argv)
+
+
+def _sim2sim(argv: list[str]) -> int:
+    from deploy.ros.sim2sim_run import main as sim2sim_main
+
+    return sim2sim_main(argv)
+
+
+PASS_THROUGH = {"deploy": _deploy, "sim2sim": _sim2sim}
+"""Subcommands that hand their arguments to the deploy side's own parser."""
 
 
 def _positive_int(text: str) -> int:
@@ -146,14 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="ONNX file (default: RUN/policy.onnx)")
     export.add_argument("--checkpoint", help="checkpoint file (default: the run's latest)")
     export.set_defaults(run=_export)
-    for command, what in NOT_YET.items():
-        sub = commands.add_parser(command, help=f"{what} (not available yet)")
-        sub.add_argument("args", nargs="*")
-        sub.set_defaults(run=_not_available(command))
+
+    commands.add_parser("deploy", help="run an exported policy on a Unitree robot: --params FILE [--policy FILE]")
+    commands.add_parser("sim2sim", help="prove a policy on the MuJoCo robot: --params FILE --policy FILE [--seconds S]")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in PASS_THROUGH:
+        return PASS_THROUGH[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -407,14 +407,7 @@ class Go2PostureTask(Task):
 
     def observations(self) -> dict[str, torch.Tensor]:
         env = self.env
-        values = {
-            "base_ang_vel": terms.base_ang_vel_b(env),
-            "projected_gravity": terms.projected_gravity(env),
-            "joint_pos_rel": terms.joint_pos_rel(env),
-            "joint_vel": terms.joint_vel(env),
-            "last_action": env.actions,
-            "command": self.command,
-        }
+        values = {**terms.proprioception(env), "command": self.command}
         if self.cfg.randomization.enabled:
             values = add_obs_noise(values, self.cfg.randomization.obs_noise, env.generator)
         policy = self.history.push(self.history.frame(values))

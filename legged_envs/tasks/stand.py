@@ -70,15 +70,7 @@ class StandTask(Task):
         }
 
     def observations(self) -> dict[str, torch.Tensor]:
-        env = self.env
-        values = {
-            "base_ang_vel": terms.base_ang_vel_b(env),
-            "projected_gravity": terms.projected_gravity(env),
-            "joint_pos_rel": terms.joint_pos_rel(env),
-            "joint_vel": terms.joint_vel(env),
-            "last_action": env.actions,
-        }
-        return {"policy": self.history.push(self.history.frame(values))}
+        return {"policy": self.history.push(self.history.frame(terms.proprioception(self.env)))}
 
     def on_reset(self, env_ids: torch.Tensor) -> None:
         self.history.reset(env_ids)

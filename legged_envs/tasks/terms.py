@@ -42,6 +42,17 @@ def joint_vel(env: LeggedEnv) -> torch.Tensor:
     return env.sim.joint_vel().to(env.device)
 
 
+def proprioception(env: LeggedEnv) -> dict[str, torch.Tensor]:
+    """Unscaled values of the observation terms every robot measures, by ``obs_layout`` term name."""
+    return {
+        "base_ang_vel": base_ang_vel_b(env),
+        "projected_gravity": projected_gravity(env),
+        "joint_pos_rel": joint_pos_rel(env),
+        "joint_vel": joint_vel(env),
+        "last_action": env.actions,
+    }
+
+
 def base_height_above_ground(env: LeggedEnv) -> torch.Tensor:
     """(n,) base height above the terrain directly below it, m."""
     pos = env.sim.base_pos().to(env.device)

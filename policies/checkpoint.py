@@ -1,8 +1,9 @@
 """Training checkpoints: atomic writes, safe reads (``weights_only=True``) and one-line errors.
 
 A checkpoint is rsl-rl's dict (``actor_state_dict``, ``critic_state_dict``,
-``optimizer_state_dict``, ``iter``, ``infos``) plus ``rng`` (per-rank generator states) and
-``logger`` (step and time totals). ``iter`` counts COMPLETED iterations: ``model_<iter>.pt``.
+``optimizer_state_dict``, ``iter``, ``infos``) plus ``rng`` (per-rank generator states),
+``task_state`` (per-rank curriculum state of the task) and ``logger`` (step and time totals).
+``iter`` counts COMPLETED iterations: ``model_<iter>.pt``.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Added to rsl-rl: checkpoints written atomically and read with ``weights_only=True``; the
 iteration counter counts completed iterations (a resumed run neither repeats nor skips one);
-RNG states of every rank and the logger's totals in the checkpoint; Ctrl-C / SIGTERM stop the
-run cleanly after saving; gloo process groups on CPU as well as nccl on GPUs; a one-line
-progress display instead of rsl-rl's console block (TensorBoard logging is rsl-rl's own).
+RNG and task (curriculum) states of every rank and the logger's totals in the checkpoint;
+Ctrl-C / SIGTERM stop the run cleanly after saving; gloo process groups on CPU as well as nccl
+on GPUs; a one-line progress display instead of rsl-rl's console block (TensorBoard logging is
+rsl-rl's own).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import torch.distributed as tdist
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils import check_nan
 
+from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
-from policies.checkpoint import check_state_dict, checkpoint_path, load_checkpoint, save_checkpoint
+from policies.checkpoint import CheckpointError, check_state_dict, checkpoint_path, load_checkpoint, save_checkpoint
 from policies.distributed import Ranks, any_rank, gather
 from policies.progress import IterationStats, TrainProgress
 from policies.rng import rng_state, set_rng_state
@@ -209,26 +211,32 @@ class LeggedRunner(OnPolicyRunner):
         ``infos["actor_sha256"]`` holds each rank's actor digest: equal digests prove the ranks are in sync.
         """
         states = gather(rng_state(self.env.generator), self.ranks)
+        task_states = gather(self._task_state(), self.ranks)
         digests = gather(state_digest(self.alg.get_policy().state_dict()), self.ranks)
         if self.run_dir is not None:
             path = checkpoint_path(self.run_dir, self.current_learning_iteration)
-            self.save(str(path), infos={"actor_sha256": digests}, rng_states=states)
+            self.save(str(path), infos={"actor_sha256": digests}, rng_states=states, task_states=task_states)
 
-    def save(self, path: str, infos: dict | None = None, rng_states: list | None = None) -> None:
-        """Write the learner, the completed-iteration count, RNG states and logger totals atomically."""
+    def save(
+        self, path: str, infos: dict | None = None, rng_states: list | None = None, task_states: list | None = None
+    ) -> None:
+        """Write the learner, the completed-iteration count, RNG and task states and logger totals atomically."""
         state = self.alg.save()
         state["iter"] = self.current_learning_iteration
         state["infos"] = infos
         state["rng"] = rng_states if rng_states is not None else [rng_state(self.env.generator)]
+        state["task_state"] = task_states if task_states is not None else [self._task_state()]
         state["logger"] = {"tot_timesteps": self.logger.tot_timesteps, "tot_time": self.logger.tot_time}
         save_checkpoint(state, Path(path))
 
     def load(
         self, path: str, load_cfg: dict | None = None, strict: bool = True, map_location: str | None = None
     ) -> dict:
-        """Resume from a checkpoint: networks, normalisers, optimizer, iteration count, RNG states, logger totals.
+        """Resume from a checkpoint: networks, normalisers, optimizer, iteration count, task (curriculum) state,
+        RNG states, logger totals.
 
         The file is read with ``weights_only=True``; shape mismatches are one-line ``CheckpointError``s.
+        Checkpoints without ``task_state`` (older runs) load with the task's fresh curricula.
         """
         file = Path(path)
         state = load_checkpoint(file)
@@ -236,6 +244,7 @@ class LeggedRunner(OnPolicyRunner):
         check_state_dict(file, "critic_state_dict", self.alg._raw_critic, state["critic_state_dict"])
         self.alg.load(state, load_cfg, strict)
         self.current_learning_iteration = int(state["iter"])
+        self._load_task_state(file, state.get("task_state") or [])
         rng = state.get("rng") or []
         if len(rng) == self.gpu_world_size:
             set_rng_state(rng[self.gpu_global_rank], self.env.generator)
@@ -243,3 +252,21 @@ class LeggedRunner(OnPolicyRunner):
         self.logger.tot_timesteps = totals.get("tot_timesteps", 0)
         self.logger.tot_time = totals.get("tot_time", 0.0)
         return state.get("infos") or {}
+
+    def _task_state(self) -> dict[str, torch.Tensor]:
+        """This rank's task state on the CPU (plain tensors: loadable with ``weights_only=True``)."""
+        return {key: tensor.detach().cpu() for key, tensor in self.env.task.state_dict().items()}
+
+    def _load_task_state(self, file: Path, task_states: list) -> None:
+        """Restore this rank's task state and reset every env so it spawns where the restored curricula put it.
+
+        Runs before the RNG states are restored: the resets' draws do not shift the saved random streams.
+        """
+        if len(task_states) != self.gpu_world_size or not task_states[self.gpu_global_rank]:
+            return
+        env = self.env
+        try:
+            env.task.load_state_dict(task_states[self.gpu_global_rank])
+        except ValueError as error:
+            raise CheckpointError(f"{display_path(file)}: task_state: {error}") from None
+        env.reset_all()

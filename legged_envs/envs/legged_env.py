@@ -88,6 +88,12 @@ class LeggedEnv(VecEnv):
         self._observations = self._observe()
         return self._observations, rewards, self.reset_buf.clone(), extras
 
+    def reset_all(self) -> TensorDict:
+        """Start a fresh episode in every env (e.g. after restoring a task's curriculum state)."""
+        self._reset(torch.arange(self.num_envs, device=self.device))
+        self._observations = self._observe()
+        return self._observations
+
     # --- internals -----------------------------------------------------------------------------
     def _compute_rewards(self) -> torch.Tensor:
         total = torch.zeros(self.num_envs, device=self.device)

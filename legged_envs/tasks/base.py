@@ -64,3 +64,10 @@ class Task(ABC):
     def metrics(self) -> dict[str, float]:
         """Scalars to log each iteration (curriculum levels, tracking errors)."""
         return {}
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Name -> tensor of what training must keep across a resume (curricula); default: nothing."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore ``state_dict``'s tensors; the caller then resets every env so it spawns accordingly."""

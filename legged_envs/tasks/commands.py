@@ -87,6 +87,19 @@ class CommandSampler:
             )
         self.command[env_ids] = command.to(self.command)
 
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The curriculum's state: ``progress`` (D,) (the ranges follow from it)."""
+        return {"progress": self.progress.clone()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore the (D,) ``progress`` saved by ``state_dict``."""
+        progress = state["progress"]
+        if progress.shape != self.progress.shape:
+            raise ValueError(
+                f"command curriculum: saved progress has {len(progress)} dimensions, this task has {len(self.progress)}"
+            )
+        self.progress.copy_(progress)
+
     def widen(self, scores: torch.Tensor, threshold: float, step: float) -> None:
         """Raise the progress by ``step`` of each dimension whose (D,) tracking score is >= ``threshold``."""
         self.progress += step * (scores >= threshold).float()

@@ -329,6 +329,24 @@ class Go2PostureTask(Task):
         names += [f"tracking_rmse/{name}" for name in COMMAND_NAMES]
         return dict(zip(names, values, strict=True))
 
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Curriculum state: ``command_progress`` (6,), ``terrain_levels`` and ``terrain_tiles`` (n,)."""
+        commands, terrain = self.commands.state_dict(), self.terrain_curriculum.state_dict()
+        return {
+            "command_progress": commands["progress"],
+            "terrain_levels": terrain["levels"],
+            "terrain_tiles": terrain["tiles"],
+        }
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore ``state_dict``'s curricula; the episodes in progress end uncounted (reset every env next)."""
+        missing = sorted({"command_progress", "terrain_levels", "terrain_tiles"} - set(state))
+        if missing:
+            raise ValueError(f"go2_posture task state: missing {missing[0]!r}")
+        self.commands.load_state_dict({"progress": state["command_progress"]})
+        self.terrain_curriculum.load_state_dict({"levels": state["terrain_levels"], "tiles": state["terrain_tiles"]})
+        self.episode_steps.zero_()  # the next reset must not score these episodes into the restored curricula
+
     # --- Task hooks ----------------------------------------------------------------------------------
     def reward_terms(self) -> dict[str, tuple[RewardTerm, float]]:
         weights = self.cfg.rewards

@@ -48,6 +48,7 @@ class TerrainCurriculum:
             )
         self.cfg = cfg
         self.num_levels = num_levels
+        self.num_tiles = num_tiles
         self.generator = generator
         top = min(cfg.max_start_level, num_levels - 1)
         self.levels = torch.randint(0, top + 1, (num_envs,), generator=generator, device=device)
@@ -69,3 +70,21 @@ class TerrainCurriculum:
         past_top = levels >= self.num_levels
         random_levels = torch.randint(0, self.num_levels, levels.shape, generator=self.generator, device=levels.device)
         self.levels[env_ids] = torch.where(past_top, random_levels, levels.clamp(min=0))
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The (n,) ``levels`` and ``tiles`` of every env."""
+        return {"levels": self.levels.clone(), "tiles": self.tiles.clone()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore the (n,) levels and tiles saved by ``state_dict`` (the envs move there at their next reset)."""
+        levels, tiles = state["levels"], state["tiles"]
+        if levels.shape != self.levels.shape or tiles.shape != self.tiles.shape:
+            raise ValueError(
+                f"terrain curriculum: saved levels are for {len(levels)} envs, this run has {len(self.levels)}"
+            )
+        if len(levels) and (int(levels.max()) >= self.num_levels or int(tiles.max()) >= self.num_tiles):
+            raise ValueError(
+                f"terrain curriculum: saved levels or tiles beyond the terrain's {self.num_levels} x {self.num_tiles}"
+            )
+        self.levels.copy_(levels)
+        self.tiles.copy_(tiles)

@@ -9,6 +9,11 @@ from collections.abc import Sequence
 
 from legged_envs.config import ConfigError, load_config
 
+# Idle OpenMP threads of torch otherwise spin between ops and steal the cores MuJoCo's thread pool
+# steps the worlds on (measured: env loop 12.0k -> 13.2k env-steps/s, 1024 Go2 worlds, 2 cores).
+# Set before anything imports torch; an explicit setting in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 def _bench(args: argparse.Namespace) -> int:
     from legged_envs.bench import run_cpu_bench, run_gpu_bench

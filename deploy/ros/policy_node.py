@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import signal
 import sys
 import threading
 import time
@@ -43,6 +42,7 @@ from deploy.rate import FixedRate
 from deploy.remote import decode_remote
 from deploy.ros import topics
 from deploy.ros.params import ParamsError, PolicyNodeParams, read_section
+from deploy.ros.process import error_line, stop_on_signals
 from deploy.ros.wire import WireLayout
 from deploy.state_machine import Mode, Transition
 from legged_envs.robots import get_robot_spec
@@ -306,12 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rclpy.init(context=node_context, signal_handler_options=SignalHandlerOptions.NO)
         node = PolicyNode(spec, policy, params, node_context)
     except (ParamsError, PolicyLoadError, KeyError, ValueError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"policy_node: error: {message}", file=sys.stderr)
+        print(f"policy_node: error: {error_line(error)}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     try:
         node.claim_lowcmd()
         node.log.info(f"{spec.name}: {params.policy}, LowCmd at {params.tick_hz:g} Hz")

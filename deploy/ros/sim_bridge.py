@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import signal
 import sys
 import threading
 import time
@@ -45,6 +44,7 @@ from deploy.rate import FixedRate
 from deploy.remote import BUTTON_BITS, RemoteState, encode_remote
 from deploy.ros import topics
 from deploy.ros.params import ParamsError, SimBridgeParams, read_section
+from deploy.ros.process import error_line, stop_on_signals
 from deploy.ros.sim_robot import START_POSES, SimRobot, rpy_from_quat
 from deploy.ros.wire import WireLayout
 from legged_envs.robots import get_robot_spec
@@ -262,12 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         rclpy.init(context=bridge_context, signal_handler_options=SignalHandlerOptions.NO)
         bridge = SimBridge(spec, params, bridge_context)
     except (ParamsError, KeyError, ValueError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"sim_bridge: error: {message}", file=sys.stderr)
+        print(f"sim_bridge: error: {error_line(error)}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     try:
         bridge.log.info(f"{spec.name} ({params.start_pose}): LowState at {params.publish_hz:g} Hz")
         bridge.run(stop)

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+_HIDDEN_DIMS = {"gt": 0, "le": 16384, "min_items": 1, "max_items": 32}
+"""Hidden layer widths: 1 to 32 layers of at most 16384 units."""
+
 Activation = Literal["elu", "selu", "relu", "lrelu", "tanh", "sigmoid", "softplus", "gelu", "swish", "mish"]
 
 
@@ -16,27 +19,27 @@ Activation = Literal["elu", "selu", "relu", "lrelu", "tanh", "sigmoid", "softplu
 class PpoConfig:
     """PPO hyper-parameters (rsl-rl ``PPO``)."""
 
-    learning_rate: float = field(default=1e-3, metadata={"gt": 0})
+    learning_rate: float = field(default=1e-3, metadata={"gt": 0, "le": 1})
     """Adam step size (the start value under the adaptive schedule)."""
     schedule: Literal["adaptive", "fixed"] = "adaptive"
     """Learning-rate schedule: ``adaptive`` scales it to keep the policy KL near ``desired_kl``; ``fixed`` keeps it."""
-    desired_kl: float = field(default=0.01, metadata={"gt": 0})
+    desired_kl: float = field(default=0.01, metadata={"gt": 0, "le": 1})
     """Target KL divergence per update of the adaptive schedule."""
-    num_learning_epochs: int = field(default=5, metadata={"ge": 1})
+    num_learning_epochs: int = field(default=5, metadata={"ge": 1, "le": 1000})
     """Passes over each rollout."""
-    num_mini_batches: int = field(default=4, metadata={"ge": 1})
+    num_mini_batches: int = field(default=4, metadata={"ge": 1, "le": 100_000})
     """Mini-batches per pass (each holds num_envs * num_steps_per_env / num_mini_batches samples)."""
-    clip_param: float = field(default=0.2, metadata={"gt": 0})
+    clip_param: float = field(default=0.2, metadata={"gt": 0, "le": 10})
     """PPO ratio clip (and value clip) range."""
     gamma: float = field(default=0.99, metadata={"gt": 0, "le": 1})
     """Discount factor per control step."""
     lam: float = field(default=0.95, metadata={"ge": 0, "le": 1})
     """GAE lambda."""
-    value_loss_coef: float = field(default=1.0, metadata={"ge": 0})
+    value_loss_coef: float = field(default=1.0, metadata={"ge": 0, "le": 100})
     """Weight of the value loss."""
-    entropy_coef: float = field(default=0.01, metadata={"ge": 0})
+    entropy_coef: float = field(default=0.01, metadata={"ge": 0, "le": 10})
     """Weight of the entropy bonus."""
-    max_grad_norm: float = field(default=1.0, metadata={"gt": 0})
+    max_grad_norm: float = field(default=1.0, metadata={"gt": 0, "le": 1000})
     """Gradient-norm clip."""
     use_clipped_value_loss: bool = True
     """Clip the value update like the policy ratio."""
@@ -48,13 +51,13 @@ class PpoConfig:
 class PolicyConfig:
     """Actor and critic networks (rsl-rl ``MLPModel``)."""
 
-    actor_hidden_dims: list[int] = field(default_factory=lambda: [256, 128, 64], metadata={"gt": 0})
+    actor_hidden_dims: list[int] = field(default_factory=lambda: [256, 128, 64], metadata=_HIDDEN_DIMS)
     """Hidden layer widths of the actor MLP."""
-    critic_hidden_dims: list[int] = field(default_factory=lambda: [256, 128, 64], metadata={"gt": 0})
+    critic_hidden_dims: list[int] = field(default_factory=lambda: [256, 128, 64], metadata=_HIDDEN_DIMS)
     """Hidden layer widths of the critic MLP."""
     activation: Activation = "elu"
     """Activation between hidden layers."""
-    init_noise_std: float = field(default=1.0, metadata={"gt": 0})
+    init_noise_std: float = field(default=1.0, metadata={"gt": 0, "le": 100})
     """Initial standard deviation of the Gaussian action noise (action units)."""
     noise_std_type: Literal["scalar", "log"] = "scalar"
     """Parameterisation of the learned noise std."""
@@ -66,11 +69,11 @@ class PolicyConfig:
 class TrainConfig:
     """Training run: rollout length, iterations, checkpoints, networks and PPO."""
 
-    max_iterations: int = field(default=1500, metadata={"ge": 1})
+    max_iterations: int = field(default=1500, metadata={"ge": 1, "le": 10_000_000})
     """Total PPO iterations of the run (a resumed run stops at the same total)."""
-    num_steps_per_env: int = field(default=24, metadata={"ge": 1})
+    num_steps_per_env: int = field(default=24, metadata={"ge": 1, "le": 10_000})
     """Control steps each env collects per iteration."""
-    save_interval: int = field(default=50, metadata={"ge": 1})
+    save_interval: int = field(default=50, metadata={"ge": 1, "le": 10_000_000})
     """Write a checkpoint every this many iterations (and always at the end and on Ctrl-C/SIGTERM)."""
     run_name: str = field(default="", metadata={"pattern": r"[A-Za-z0-9_.-]*"})
     """Suffix of the run directory name; empty = the config file's name."""
@@ -78,7 +81,7 @@ class TrainConfig:
     """Directory holding ``<task>/<date>_<time>_<name>`` run directories (relative to the working directory)."""
     randomize_initial_episode_length: bool = True
     """Start each env at a random point of its episode so that time-outs do not all fall together."""
-    obs_groups: dict[str, list[str]] | None = None
+    obs_groups: dict[str, list[str]] | None = field(default=None, metadata={"min_items": 1, "max_items": 16})
     """Observation groups per network, e.g. ``{actor: [policy], critic: [policy, privileged]}``;
     None = the actor sees ``policy``, the critic every group the task provides."""
     ppo: PpoConfig = field(default_factory=PpoConfig)

@@ -17,6 +17,7 @@ from legged_envs.config.loader import display_path, load_file, save_config
 from legged_envs.config.overrides import apply_overrides
 from legged_envs.config.schema import (
     ConfigError,
+    FieldError,
     config_error,
     register_schema,
     registered_schemas,
@@ -25,7 +26,7 @@ from legged_envs.config.schema import (
     validate,
 )
 
-__all__ = ["ConfigError", "load_config", "register_schema", "save_config", "to_dict"]
+__all__ = ["ConfigError", "FieldError", "key_error", "load_config", "register_schema", "save_config", "to_dict"]
 
 
 def load_config(path: str | Path, overrides: Sequence[str] = (), schema: type | None = None) -> Any:
@@ -54,26 +55,15 @@ def load_config(path: str | Path, overrides: Sequence[str] = (), schema: type | 
             problem = f"{name!r} ({named.__qualname__}) does not extend {schema.__qualname__}"
             raise config_error(origins[("schema",)], ("schema",), problem)
         schema = named
-    source = display_path(Path(path).resolve())
-    cfg = validate(data, schema, source, origins)
-    _check_across_fields(cfg, origins, source)
-    return cfg
+    return validate(data, schema, display_path(Path(path).resolve()), origins)
 
 
-def _check_across_fields(cfg: Any, origins: dict, source: str) -> None:
-    """Settings that are valid alone but contradict each other, reported against their origin."""
-    from legged_envs.terrains.config import check_terrain_config
-
-    sim = getattr(cfg, "sim", None)
-    if sim is not None and sim.backend == "mujoco" and sim.device != "cpu":
-        origin = origins.get(("sim", "device"))
-        label = origin.label if origin else source
-        raise ConfigError(f"{label}: sim.device: sim.backend=mujoco runs on the CPU, got {sim.device!r}")
-    terrain = getattr(cfg, "terrain", None)
-    if terrain is not None:
-        try:
-            check_terrain_config(terrain)
-        except ValueError as error:
-            key = str(error).split(":")[0].split(" ")[0]
-            origin = origins.get(tuple(key.split(".")))
-            raise ConfigError(f"{origin.label if origin else source}: {error}") from None
+def key_error(path: str | Path, overrides: Sequence[str], key: str, problem: str) -> ConfigError:
+    """The one-line error for ``problem`` at dotted ``key`` of an already loaded config, naming the file
+    (or override) that set the key, for problems found after loading (e.g. while building the env)."""
+    data, origins = load_file(path)
+    apply_overrides(data, origins, tuple(overrides))
+    key_path = tuple(key.split("."))
+    found = next((key_path[:n] for n in range(len(key_path), 0, -1) if key_path[:n] in origins), None)
+    label = origins[found].label if found else display_path(Path(path).resolve())
+    return ConfigError(f"{label}: {key}: {problem}")

@@ -54,23 +54,40 @@ def display_path(path: Path) -> str:
 def read_yaml(path: Path, label: str) -> dict[str, Any]:
     """One YAML file's top-level mapping (empty file: ``{}``)."""
     try:
-        text = path.read_text()
+        return _parse(path)
+    except _Unreadable as error:
+        raise ConfigError(f"{label}: {error}") from None
+
+
+class _Unreadable(Exception):
+    """A file that is not a YAML mapping at all; ``str()`` is the problem, without the file's name."""
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{label}: file not found") from None
+        raise _Unreadable("file not found") from None
+    except IsADirectoryError:
+        raise _Unreadable("is a directory, not a file") from None
     except OSError as error:
-        raise ConfigError(f"{label}: cannot read ({error.strerror})") from None
+        raise _Unreadable(f"cannot read ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise _Unreadable(f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})") from None
     try:
         data = yaml.load(text, Loader=YamlLoader)
     except yaml.MarkedYAMLError as error:
         where = f"{_at(error.problem_mark)}: " if error.problem_mark else ""
         context = f" ({error.context} started at {_at(error.context_mark)})" if error.context_mark else ""
-        raise ConfigError(f"{label}: {where}invalid YAML: {error.problem}{context}") from None
+        raise _Unreadable(f"{where}invalid YAML: {error.problem}{context}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"{label}: invalid YAML: {' '.join(str(error).split())}") from None
+        raise _Unreadable(f"invalid YAML: {' '.join(str(error).split())}") from None
+    except RecursionError:
+        raise _Unreadable("invalid YAML: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{label}: expected a mapping of sections at the top level, got a {type(data).__name__}")
+        raise _Unreadable(f"expected a mapping of sections at the top level, got a {type(data).__name__}")
     return data
 
 
@@ -93,26 +110,30 @@ def merge(dst: dict, origins: Origins, src: Mapping, origin: Origin, prefix: Key
 
 def load_file(path: str | Path) -> tuple[dict[str, Any], Origins]:
     """A config file merged onto its chain of bases, and the origin of every key."""
-    return _load(Path(path).resolve(), ())
+    path = Path(path).resolve()
+    return _load(path, (), read_yaml(path, display_path(path)))
 
 
-def _load(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
+def _load(path: Path, chain: tuple[Path, ...], data: dict[str, Any]) -> tuple[dict[str, Any], Origins]:
+    """``data`` (the file at ``path``) merged onto its chain of bases; a base that cannot be read is
+    reported against the ``base:`` key that names it."""
     label = display_path(path)
-    data = read_yaml(path, label)
     merged: dict[str, Any] = {}
     origins: Origins = {}
     if "base" in data:
         base = data.pop("base")
-        if not isinstance(base, str) or not base:
+        if not isinstance(base, str) or not base or "\0" in base:
             raise ConfigError(f"{label}: base: expected a file path, got {show(base)}")
         base_path = (path.parent / base).resolve()
         visited = (*chain, path)
         if base_path in visited:
             cycle = " -> ".join(map(display_path, (*visited[visited.index(base_path) :], base_path)))
             raise ConfigError(f"{label}: base: inheritance cycle {cycle}")
-        if not base_path.is_file():
-            raise ConfigError(f"{label}: base: file not found: {display_path(base_path)}")
-        merged, origins = _load(base_path, visited)
+        try:
+            base_data = _parse(base_path)
+        except _Unreadable as error:
+            raise ConfigError(f"{label}: base: {display_path(base_path)}: {error}") from None
+        merged, origins = _load(base_path, visited, base_data)
     merge(merged, origins, data, Origin(label))
     return merged, origins
 

@@ -7,13 +7,22 @@ Schema convention (every config section in the project follows it):
   ``field(default_factory=...)``.
 * Field types: ``int``, ``float``, ``bool``, ``str``, ``Literal[...]``, ``list[X]``,
   ``tuple[X, ...]``, ``tuple[X, Y, ...]`` (fixed length), ``dict[str, X]``, a nested dataclass,
-  and ``X | None``. An int is accepted for a float field; a bool is never an int or a float.
+  ``X | None`` and ``scalar | Section`` (a mapping is read as the section). An int is accepted
+  for a float field; a bool is never an int or a float.
 * Constraints go in the field's metadata:
-  ``field(default=64, metadata={"gt": 0})``. Keys: ``ge``, ``gt``, ``le``, ``lt`` (bounds on
-  numbers), ``choices`` (a tuple of allowed values; ``Literal`` does the same), ``pattern`` (a
-  regex a string must match in full) and ``expected`` (text that replaces the generated
-  "expected ..." part of the error, e.g. ``"'cpu', 'cuda' or 'cuda:N'"``). On a list, tuple or
-  dict field the constraints apply to each element.
+  ``field(default=64, metadata={"gt": 0, "le": 65536})``. Keys: ``ge``, ``gt``, ``le``, ``lt``
+  (bounds on numbers), ``choices`` (a tuple of allowed values; ``Literal`` does the same),
+  ``pattern`` (a regex a string must match in full), ``expected`` (text that replaces the
+  generated "expected ..." part of the error, e.g. ``"'cpu', 'cuda' or 'cuda:N'"``) and
+  ``min_items`` / ``max_items`` (length of a list, tuple or dict). On a list, tuple or dict field
+  the other constraints apply to each element.
+* Every number has a range a user could mean: a lower and an upper bound (or ``choices``).
+  Floats are finite.
+* Rules between fields go in an optional ``check(self) -> None`` method of the section, which
+  raises ``FieldError("key", "problem", "other_key", ...)`` with key paths relative to the
+  section (dotted, e.g. ``"env.num_envs"`` on the root). ``validate`` calls it once the section
+  and its subsections are built, and reports the first key against the file (or override) that
+  set the latest of the named keys.
 * A task extends the root schema by subclassing it (``class Go2PostureConfig(RootConfig):
   task: Go2TaskConfig = field(default_factory=Go2TaskConfig)``) and registers it with
   ``register_schema("go2_posture", Go2PostureConfig)``; a YAML selects it with the top-level
@@ -46,12 +55,21 @@ T = TypeVar("T")
 
 _BOUNDS = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
 _SYMBOLS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
-_METADATA_KEYS = frozenset({*_BOUNDS, "choices", "pattern", "expected"})
+_LENGTHS = {"min_items": operator.ge, "max_items": operator.le}
+_METADATA_KEYS = frozenset({*_BOUNDS, *_LENGTHS, "choices", "pattern", "expected"})
 _SCHEMAS: dict[str, type] = {}
 
 
 class ConfigError(ValueError):
     """A bad config; ``str()`` is one line naming the file (or override), the key path and the problem."""
+
+
+class FieldError(ValueError):
+    """Raised by a section's ``check()``: ``key`` (relative dotted path) breaks a rule with the ``related`` keys."""
+
+    def __init__(self, key: str, problem: str, *related: str):
+        super().__init__(f"{key}: {problem}")
+        self.key, self.problem, self.related = key, problem, related
 
 
 class Origin(NamedTuple):
@@ -176,6 +194,13 @@ def _bounds_text(meta: Mapping[str, Any]) -> str:
     return f"{_SYMBOLS[key]} {bound}"
 
 
+def _count_text(meta: Mapping[str, Any]) -> str:
+    low, high = meta.get("min_items"), meta.get("max_items")
+    if low is not None and high is not None:
+        return f"{low} to {high} items"
+    return f"at least {low} items" if low is not None else f"at most {high} items"
+
+
 _BAD = object()
 
 
@@ -196,10 +221,23 @@ class _Validator:
     def __init__(self, default: Origin, origins: Mapping[KeyPath, Origin]):
         self.default = default
         self.origins = origins
+        self.order = {path: i for i, path in enumerate(origins)}
+        """Key path -> when it was set (the loader records origins in the order values were merged)."""
+
+    def origin_key(self, path: KeyPath) -> KeyPath | None:
+        """The longest prefix of ``path`` with a recorded origin."""
+        return next((path[:n] for n in range(len(path), 0, -1) if path[:n] in self.origins), None)
 
     def fail(self, path: KeyPath, problem: str) -> NoReturn:
-        origin = next((self.origins[path[:n]] for n in range(len(path), 0, -1) if path[:n] in self.origins), None)
-        raise config_error(origin or self.default, path, problem)
+        key = self.origin_key(path)
+        raise config_error(self.origins[key] if key else self.default, path, problem)
+
+    def fail_check(self, section: KeyPath, error: FieldError) -> NoReturn:
+        """Report a ``check()`` rule at its key, from the file (or override) that set the latest key it names."""
+        paths = [(*section, *key.split(".")) for key in (error.key, *error.related)]
+        keys = [key for key in map(self.origin_key, paths) if key is not None]
+        origin = self.origins[max(keys, key=self.order.__getitem__)] if keys else self.default
+        raise ConfigError(f"{origin.label}: {format_path(paths[0])}: {error.problem}")
 
     def dataclass(self, cls: type[T], raw: Any, path: KeyPath) -> T:
         if not isinstance(raw, dict):
@@ -216,19 +254,25 @@ class _Validator:
         for name, (_, f) in fields.items():
             if name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 self.fail((*path, name), "missing required key")
-        return cls(**values)
+        cfg = cls(**values)
+        if hasattr(cfg, "check"):
+            try:
+                cfg.check()
+            except FieldError as error:
+                self.fail_check(path, error)
+        return cfg
 
     def value(self, tp: Any, value: Any, path: KeyPath, meta: Mapping[str, Any]) -> Any:
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         if dataclasses.is_dataclass(tp):
             return self.dataclass(tp, value, path)
         if origin in (Union, types.UnionType):
-            inner = [arg for arg in args if arg is not type(None)]
-            if len(inner) != 1 or len(args) != 2:
-                raise TypeError(f"unsupported config field type {tp!r}: only 'X | None' unions")
-            return None if value is None else self.value(inner[0], value, path, meta)
+            return self.union(tp, value, path, meta)
         if origin in (list, tuple, dict) and not isinstance(value, dict if origin is dict else list):
             self.fail(path, f"expected {_describe(tp)}, got {show(value)}")
+        for key, within in _LENGTHS.items():
+            if origin in (list, tuple, dict) and key in meta and not within(len(value), meta[key]):
+                self.fail(path, f"expected {_describe(tp)} with {_count_text(meta)}, got {show(value)}")
         if origin is dict:
             if args[0] is not str:
                 raise TypeError(f"unsupported config field type {tp!r}: dict keys must be str")
@@ -250,6 +294,18 @@ class _Validator:
             self.fail(path, f"expected {_describe(tp)}, got {show(value)}")
         self.check(value, tp, path, meta)
         return converted
+
+    def union(self, tp: Any, value: Any, path: KeyPath, meta: Mapping[str, Any]) -> Any:
+        """``X | None``, or ``scalar | Section``: a mapping is read as the section, anything else as the scalar."""
+        args = typing.get_args(tp)
+        inner = [arg for arg in args if arg is not type(None)]
+        sections = [arg for arg in inner if dataclasses.is_dataclass(arg)]
+        if len(inner) == 1 and len(args) == 2:
+            return None if value is None else self.value(inner[0], value, path, meta)
+        if len(inner) == len(args) == 2 and len(sections) == 1:
+            scalar = next(arg for arg in inner if arg is not sections[0])
+            return self.value(sections[0] if isinstance(value, dict) else scalar, value, path, meta)
+        raise TypeError(f"unsupported config field type {tp!r}: only 'X | None' and 'scalar | Section' unions")
 
     def check(self, value: Any, tp: Any, path: KeyPath, meta: Mapping[str, Any]) -> None:
         """Apply the metadata constraints to one scalar."""

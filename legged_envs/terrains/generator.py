@@ -15,7 +15,7 @@ import mujoco
 import numpy as np
 import torch
 
-from legged_envs.terrains.config import TerrainConfig, check_terrain_config, kinds_in_use
+from legged_envs.terrains.config import TerrainConfig, kinds_in_use
 from legged_envs.terrains.layout import TerrainLayout
 from legged_envs.terrains.tiles import BUILDERS, Box, Tile, aabb
 
@@ -59,7 +59,7 @@ def add_terrain(spec: mujoco.MjSpec, cfg: TerrainConfig, seed: int) -> TerrainLa
 
     The same config and seed always give the same terrain (only rough ground is random).
     """
-    check_terrain_config(cfg)
+    cfg.check()
     kinds = column_kinds(cfg)
     size, levels = cfg.tile_size_m, cfg.num_levels
     grid_min = (-levels * size / 2, -len(kinds) * size / 2)

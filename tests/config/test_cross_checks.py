@@ -13,7 +13,8 @@ from legged_envs.config import ConfigError, load_config
         (["sim.device=cuda"], "override sim.device=cuda: sim.device: sim.backend=mujoco runs on the CPU, got 'cuda'"),
         (
             ["terrain.kind=platform", "terrain.platform_depth_m=9"],
-            "terrain.platform_distance_m + platform_depth_m = 9.5 m must be <= tile_size_m / 2 - 0.5 = 3.5 m",
+            "override terrain.platform_depth_m=9: terrain.platform_depth_m: platform_distance_m + platform_depth_m"
+            " = 9.5 m must be <= tile_size_m / 2 - 0.5 = 3.5 m",
         ),
     ],
 )

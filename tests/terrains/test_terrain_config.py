@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from legged_envs.config.schema import ConfigError, validate
-from legged_envs.terrains.config import TerrainConfig, check_terrain_config
+from legged_envs.config.schema import ConfigError, FieldError, validate
+from legged_envs.terrains.config import TerrainConfig
 from legged_envs.terrains.generator import column_kinds, tile_difficulty
 
 
@@ -33,23 +33,23 @@ def test_bad_values_name_their_key(raw: dict, message: str) -> None:
 @pytest.mark.parametrize(
     ("cfg", "message"),
     [
-        (TerrainConfig(kind="mixed", mix={"lava": 1.0}), "terrain.mix: unknown tile kind 'lava'"),
-        (TerrainConfig(kind="mixed", mix={"flat": 0.0}), "terrain.mix: expected at least one share > 0"),
-        (TerrainConfig(kind="platform", platform_depth_m=5.0), "terrain.platform_distance_m"),
-        (TerrainConfig(kind="wall", tile_size_m=2.0), "terrain.wall_distance_m"),
-        (TerrainConfig(kind="stairs", stairs_top_size_m=7.9), "terrain.stairs_top_size_m"),
-        (TerrainConfig(kind="rough", rough_cell_m=3.0), "terrain.rough_cell_m"),
-        (TerrainConfig(kind="slope", border_m=0.1), "terrain.border_m"),
+        (TerrainConfig(kind="mixed", mix={"lava": 1.0}), "mix: unknown tile kind 'lava'"),
+        (TerrainConfig(kind="flat", mix={"flat": 0.0}), "mix: expected at least one share > 0"),
+        (TerrainConfig(kind="platform", platform_depth_m=5.0), "platform_depth_m: platform_distance_m"),
+        (TerrainConfig(kind="wall", tile_size_m=2.0), "wall_distance_m"),
+        (TerrainConfig(kind="stairs", stairs_top_size_m=7.9), "stairs_top_size_m"),
+        (TerrainConfig(kind="rough", rough_cell_m=3.0), "rough_cell_m"),
+        (TerrainConfig(kind="slope", border_m=0.1), "border_m"),
     ],
 )
 def test_contradictory_settings_raise_one_line_errors(cfg: TerrainConfig, message: str) -> None:
-    with pytest.raises(ValueError, match=message) as info:
-        check_terrain_config(cfg)
+    with pytest.raises(FieldError, match=message) as info:
+        cfg.check()
     assert "\n" not in str(info.value)
 
 
 def test_settings_of_unused_kinds_are_not_checked() -> None:
-    check_terrain_config(TerrainConfig(kind="flat", tile_size_m=1.0, platform_depth_m=5.0))
+    TerrainConfig(kind="flat", tile_size_m=1.0, platform_depth_m=5.0).check()
 
 
 def test_mixed_columns_follow_the_shares_in_mix_order() -> None:

@@ -1,1 +1,1 @@
-"""Deployment: controller core, ROS 2 nodes, sim2sim bridge. Never imports torch."""
+"""Deployment, never importing torch: ``deploy.robot`` runs on the robot, ``deploy.sim`` proves it in sim2sim."""

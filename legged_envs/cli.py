@@ -81,13 +81,13 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _deploy(argv: list[str]) -> int:
-    from deploy.ros.policy_node import main as policy_node_main
+    from deploy.robot.policy_node import main as policy_node_main
 
     return policy_node_main(argv)
 
 
 def _sim2sim(argv: list[str]) -> int:
-    from deploy.ros.sim2sim_run import main as sim2sim_main
+    from deploy.sim.sim2sim import main as sim2sim_main
 
     return sim2sim_main(argv)
 

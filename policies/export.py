@@ -18,7 +18,7 @@ import onnx
 import torch
 from torch import nn
 
-from deploy.policy_metadata import PolicyMetadata
+from deploy.robot.policy_metadata import PolicyMetadata
 from legged_envs.robots.spec import RobotSpec
 
 OPSET_VERSION = 18

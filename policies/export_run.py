@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from deploy.onnx_policy import OnnxPolicy
-from deploy.policy_metadata import PolicyMetadata
+from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.policy_metadata import PolicyMetadata
 from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
 from policies.export import export_policy, rsl_rl_actor_parts

@@ -1,1 +1,4 @@
-"""ROS 2 side of deploy: the policy node, the MuJoCo sim2sim bridge, the transition CLI and a latency bench."""
+"""What runs on the robot's computer: controller, state machine, guards, observation, ONNX policy, ROS 2 node.
+
+Nothing here imports ``deploy.sim``, MuJoCo or torch (``tests/deploy_core/test_no_torch.py`` checks it).
+"""

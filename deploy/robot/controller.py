@@ -2,7 +2,7 @@
 
 A ROS node (or a test) converts each LowState message into a ``LowStateView`` and calls
 ``Controller.tick(now_s, view, command)`` every 2 ms; the result is a full motor array in DDS order.
-Modes and transitions are in ``deploy.state_machine``. Guards checked every tick:
+Modes and transitions are in ``deploy.robot.state_machine``. Guards checked every tick:
 
 - LowState older than ``state_timeout_s`` (or none yet), malformed, or with NaN/Inf in the IMU or
   the used motors' q/dq -> DAMPING;
@@ -26,15 +26,15 @@ from typing import Protocol
 
 import numpy as np
 
-from deploy.observation import ObservationBuilder, cos_tilt, tilt_rad
-from deploy.policy_metadata import PolicyMetadata, check_against_spec
-from deploy.remote import REMOTE_BYTES, ButtonEdges, decode_remote
-from deploy.state_machine import Mode, Transition, button_transitions, next_mode
+from deploy.robot.observation import ObservationBuilder, cos_tilt, tilt_rad
+from deploy.robot.policy_metadata import PolicyMetadata, check_against_spec
+from deploy.robot.remote import REMOTE_BYTES, ButtonEdges, decode_remote
+from deploy.robot.state_machine import Mode, Transition, button_transitions, next_mode
 from legged_envs.robots.spec import RobotSpec
 
 
 class Policy(Protocol):
-    """What the controller needs from a policy (``deploy.onnx_policy.OnnxPolicy`` is one)."""
+    """What the controller needs from a policy (``deploy.robot.onnx_policy.OnnxPolicy`` is one)."""
 
     metadata: PolicyMetadata
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from deploy.policy_metadata import PolicyLoadError, PolicyMetadata, check_against_spec
+from deploy.robot.policy_metadata import PolicyLoadError, PolicyMetadata, check_against_spec
 from legged_envs.robots.spec import RobotSpec
 
 INPUT_NAME = "obs"

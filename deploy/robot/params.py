@@ -1,13 +1,14 @@
-"""Parameters of the deploy nodes, read from one YAML file shared by the policy node and the sim bridge.
+"""Parameters of the deploy processes, read from one YAML file per robot and setting.
 
 ::
 
     robot: go2                 # robot spec name
     policy_node: {...}         # PolicyNodeParams fields
-    sim_bridge: {...}          # SimBridgeParams fields
+    sim_bridge: {...}          # deploy.sim.params.SimBridgeParams fields (sim2sim files only)
 
 Unknown keys and wrong types are errors naming the file and the key (``FILE: policy_node.tick_hz:
-expected a number > 0, got 'fast'``). Relative paths are resolved from the current directory.
+expected a number > 0, got 'fast'``). Relative paths are resolved from the current directory. A
+parameters class lists its value checks in ``CHECKS``; types come from its annotations.
 """
 
 from __future__ import annotations
@@ -15,24 +16,43 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
-from deploy.ros.sim_robot import START_POSES
-
+SECTIONS = ("robot", "policy_node", "sim_bridge")
 COMMAND_SOURCES = ("topic", "remote")
+
+Check = Callable[[Any], "str | None"]
+"""What is wrong with a value (None when it is fine)."""
 
 
 class ParamsError(ValueError):
     """A bad parameters file; ``str()`` is one line naming the file and the key."""
 
 
+def positive(value: float) -> str | None:
+    return None if value > 0 else "expected a number > 0"
+
+
+def non_negative(value: float) -> str | None:
+    return None if value >= 0 else "expected a number >= 0"
+
+
+def one_of(*choices: Any) -> Check:
+    return lambda value: None if value in choices else f"expected one of {', '.join(map(str, choices))}"
+
+
+def tilt_limit(value: float | None) -> str | None:
+    return None if value is None or 0 < value <= math.pi else "expected a number in (0, pi] or null"
+
+
 @dataclass(frozen=True)
 class PolicyNodeParams:
-    """Settings of ``deploy.ros.policy_node``."""
+    """Settings of ``deploy.robot.policy_node``."""
 
     policy: str
     """Exported ONNX policy (``legged export``)."""
@@ -52,44 +72,25 @@ class PolicyNodeParams:
     command_timeout_s: float = 0.5
     """A /cmd message older than this counts as an all-zero command (clamped into range), s."""
     discovery_wait_s: float = 3.5
-    """At start, watch this long for another node publishing lowcmd (and refuse to start if one is), s.
-    Measured here on loopback, finding an already running participant took 0 to 2.3 s (Fast DDS repeats
-    its participant announcements every 3 s once the first few are out)."""
+    """At start, watch this long for another node publishing lowcmd (and refuse to start if one is), s."""
     mode_pr: int = 0
     """unitree_hg only: LowCmd.mode_pr, the ankle mode (0 = pitch/roll, Unitree's default)."""
 
-
-@dataclass(frozen=True)
-class SimBridgeParams:
-    """Settings of ``deploy.ros.sim_bridge``."""
-
-    physics_dt_s: float = 0.002
-    """MuJoCo step, s; must divide the LowState period."""
-    publish_hz: float = 500.0
-    """LowState rate, Hz (Unitree's robots publish at 500 Hz)."""
-    start_pose: str = "standing"
-    """``lying``, ``standing`` or ``hanging`` (base held by a gantry until a ``release`` on /sim/control)."""
-    remote_press_s: float = 0.1
-    """A button named on /sim/remote is held down this long, s."""
-    status_hz: float = 20.0
-    """Rate of the /sim/state report, Hz."""
-
-
-_POSITIVE = {
-    "tick_hz",
-    "stand_duration_s",
-    "state_timeout_s",
-    "command_timeout_s",
-    "physics_dt_s",
-    "publish_hz",
-    "status_hz",
-}
-_NON_NEGATIVE = {"damping_kd", "discovery_wait_s", "remote_press_s"}
-_CHOICES = {"command_source": COMMAND_SOURCES, "start_pose": START_POSES, "mode_pr": (0, 1)}
+    CHECKS: ClassVar[dict[str, Check]] = {
+        "tick_hz": positive,
+        "stand_duration_s": positive,
+        "damping_kd": non_negative,
+        "state_timeout_s": positive,
+        "max_tilt_rad": tilt_limit,
+        "command_source": one_of(*COMMAND_SOURCES),
+        "command_timeout_s": positive,
+        "discovery_wait_s": non_negative,
+        "mode_pr": one_of(0, 1),
+    }
 
 
 def load_params(path: str | os.PathLike) -> dict[str, Any]:
-    """The YAML mapping of a parameters file, with ``robot`` checked to be a string."""
+    """The YAML mapping of a parameters file, with its top-level keys and ``robot`` checked."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text())
@@ -98,10 +99,10 @@ def load_params(path: str | os.PathLike) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML: {' '.join(str(error).split())[:160]}") from None
     if not isinstance(raw, dict):
-        raise ParamsError(f"{path}: expected a mapping with 'robot', 'policy_node' and 'sim_bridge'")
-    unknown = sorted(set(raw) - {"robot", "policy_node", "sim_bridge"})
+        raise ParamsError(f"{path}: expected a mapping with {', '.join(SECTIONS)}")
+    unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
-        raise ParamsError(f"{path}: unknown key {unknown[0]!r} (expected robot, policy_node, sim_bridge)")
+        raise ParamsError(f"{path}: unknown key {unknown[0]!r} (expected {', '.join(SECTIONS)})")
     if not isinstance(raw.get("robot"), str):
         raise ParamsError(f"{path}: robot: expected a robot name such as 'go2', got {raw.get('robot')!r}")
     return raw
@@ -118,7 +119,7 @@ def read_section(path: str | os.PathLike, section: str, cls: type, **overrides: 
     for key, value in values.items():
         if key not in fields:
             raise ParamsError(f"{path}: {section}.{key}: unknown parameter (known: {', '.join(fields)})")
-        problem = _check(key, value, fields[key])
+        problem = _type_problem(value, fields[key].type) or cls.CHECKS.get(key, lambda _: None)(value)
         if problem:
             raise ParamsError(f"{path}: {section}.{key}: {problem}, got {value!r}"[:200])
     missing = [f.name for f in fields.values() if f.default is dataclasses.MISSING and f.name not in values]
@@ -128,21 +129,14 @@ def read_section(path: str | os.PathLike, section: str, cls: type, **overrides: 
     return raw["robot"], cls(**{k: float(v) if k in floats and v is not None else v for k, v in values.items()})
 
 
-def _check(key: str, value: Any, field: dataclasses.Field) -> str | None:
-    """What is wrong with ``value`` for ``field`` (None when it is fine)."""
-    kind = field.type
-    if key in _CHOICES:
-        return None if value in _CHOICES[key] else f"expected one of {', '.join(map(str, _CHOICES[key]))}"
-    if kind == "str":
-        return None if isinstance(value, str) and value else "expected a non-empty string"
+def _type_problem(value: Any, kind: str) -> str | None:
+    """What is wrong with ``value`` for a field annotated ``kind`` (None when it is fine)."""
     if value is None and "None" in kind:
         return None
+    if kind.startswith("str"):
+        return None if isinstance(value, str) and value else "expected a non-empty string"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return "expected a number"
-    if key in _POSITIVE and not value > 0:
-        return "expected a number > 0"
-    if key in _NON_NEGATIVE and not value >= 0:
-        return "expected a number >= 0"
-    if key == "max_tilt_rad" and not 0 < value <= math.pi:
-        return "expected a number in (0, pi] or null"
+    if kind.startswith("int") and not float(value).is_integer():
+        return "expected an integer"
     return None

@@ -1,15 +1,15 @@
-"""The deploy node: LowState in, LowCmd out at 500 Hz, the policy at 50 Hz, through ``deploy.controller``.
+"""The deploy node: LowState in, LowCmd out at 500 Hz, the policy at 50 Hz, through ``deploy.robot.controller``.
 
-Run: ``python -m deploy.ros.policy_node --params deploy/config/go2_sim2sim.yaml [--policy FILE]``.
+Run: ``python -m deploy.robot.policy_node --params deploy/config/go2_sim2sim.yaml [--policy FILE]``.
 
-- Reads ``/lowstate`` (serialized, parsed by ``deploy.ros.wire``), ``/cmd`` (std_msgs/Float32MultiArray,
+- Reads ``/lowstate`` (serialized, parsed by ``deploy.robot.wire``), ``/cmd`` (std_msgs/Float32MultiArray,
   the policy's command order) and ``/legged/transition`` (std_msgs/String: stand, policy, damp, reset).
   Remote buttons (decoded from LowState.wireless_remote by the controller) request transitions too.
 - Publishes ``/lowcmd`` every tick with Unitree's CRC: the spec's motor slots enabled (mode 1), for
   unitree_hg also ``mode_pr`` (a parameter) and ``mode_machine`` (the spec's); and ``/legged/status``
   (latched JSON) on every mode change and after every request.
 - One thread, no rclpy executor: each tick takes the queued messages (``topics.take_all``), runs the
-  Controller and publishes. Ticks are paced by ``deploy.rate.FixedRate`` (deadlines ``start + k *
+  Controller and publishes. Ticks are paced by ``deploy.robot.rate.FixedRate`` (deadlines ``start + k *
   period``, so the stream does not drift; measured here it had a lower period jitter than an rclpy
   timer, which also dropped ticks under load). A LowState is stamped with its DDS reception time moved
   to the ``time.monotonic()`` clock and bounded to the interval since the previous tick (so a step of
@@ -35,16 +35,16 @@ from rclpy.context import Context
 from rclpy.signals import SignalHandlerOptions
 from std_msgs.msg import Float32MultiArray, String
 
-from deploy.controller import Controller, ControllerConfig, LowStateView, MotorCommands, Policy
-from deploy.onnx_policy import OnnxPolicy
-from deploy.policy_metadata import PolicyLoadError
-from deploy.rate import FixedRate
-from deploy.remote import decode_remote
-from deploy.ros import topics
-from deploy.ros.params import ParamsError, PolicyNodeParams, read_section
-from deploy.ros.process import error_line, stop_on_signals
-from deploy.ros.wire import WireLayout
-from deploy.state_machine import Mode, Transition
+from deploy.robot import topics
+from deploy.robot.controller import Controller, ControllerConfig, LowStateView, MotorCommands, Policy
+from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.params import ParamsError, PolicyNodeParams, read_section
+from deploy.robot.policy_metadata import PolicyLoadError
+from deploy.robot.process import error_line, stop_on_signals
+from deploy.robot.rate import FixedRate
+from deploy.robot.remote import decode_remote
+from deploy.robot.state_machine import Mode, Transition
+from deploy.robot.wire import WireLayout
 from legged_envs.robots import get_robot_spec
 from legged_envs.robots.spec import RobotSpec
 
@@ -295,7 +295,7 @@ def load(params_file: str, policy: str | None = None) -> tuple[RobotSpec, OnnxPo
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``legged deploy`` / ``python -m deploy.ros.policy_node``; returns the exit code."""
+    """``legged deploy`` / ``python -m deploy.robot.policy_node``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="policy_node", description="Run an exported policy on a Unitree robot.")
     parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
     parser.add_argument("--policy", help="ONNX policy file (overrides policy_node.policy)")

@@ -12,7 +12,7 @@ from typing import Any
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.subscription import Subscription
 
-from deploy.state_machine import Transition
+from deploy.robot.state_machine import Transition
 
 LOWCMD = "/lowcmd"
 LOWSTATE = "/lowstate"
@@ -24,20 +24,10 @@ TRANSITION_WORDS = tuple(t.value for t in Transition if t is not Transition.STAN
 """Transitions a user may request: stand, policy, damp, reset."""
 STATUS = "/legged/status"
 """std_msgs/String, JSON: the policy node's mode, fault and the outcome of the last request (latched)."""
-SIM_STATE = "/sim/state"
-"""std_msgs/String, JSON: the sim bridge's report (base height, tilt, LowCmd counts and checks)."""
-SIM_CONTROL = "/sim/control"
-"""std_msgs/String: one of ``SIM_CONTROL_WORDS`` (sim bridge fault injection and gantry)."""
-SIM_CONTROL_WORDS = ("stop", "resume", "nan", "clear", "release")
-SIM_REMOTE = "/sim/remote"
-"""std_msgs/String: button names to press and ``axis=value`` stick settings, e.g. ``"A"``, ``"ly=0.5"``."""
-
 STREAM_OUT = QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.RELIABLE)
 """Writers of the 500 Hz streams: reliable, so that best-effort and reliable readers both match."""
 STREAM_IN = QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.BEST_EFFORT)
 """Readers of the 500 Hz streams: only the newest message matters."""
-STREAM_IN_EVERY = QoSProfile(depth=10, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.BEST_EFFORT)
-"""The sim bridge's LowCmd reader: queues a few, so that it checks (CRC, ranges) every LowCmd it receives."""
 EVENTS = QoSProfile(depth=10, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.RELIABLE)
 """Transitions, commands, sim control and reports."""
 LATCHED = QoSProfile(

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from deploy.crc import crc32_core
+from deploy.robot.crc import crc32_core
 
 CDR_HEADER = b"\x00\x01\x00\x00"
 """Encapsulation header of a little-endian plain-CDR payload."""

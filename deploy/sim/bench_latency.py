@@ -1,6 +1,6 @@
 """Latency and jitter of the policy node against the sim bridge, over real DDS.
 
-    python -m deploy.ros.bench_latency --params deploy/config/go2_sim2sim.yaml --policy POLICY.onnx [--duration 60]
+    python -m deploy.sim.bench_latency --params deploy/config/go2_sim2sim.yaml --policy POLICY.onnx [--duration 60]
 
 Starts the sim bridge (a subprocess: the robot) and a LowCmd listener (a subprocess: the robot's
 receive side), runs the policy node in this process, requests stand then policy, and measures for
@@ -35,9 +35,9 @@ from rclpy.context import Context
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 
-from deploy.ros import topics
-from deploy.ros.policy_node import PolicyNode, load
-from deploy.state_machine import Mode
+from deploy.robot import topics
+from deploy.robot.policy_node import PolicyNode, load
+from deploy.robot.state_machine import Mode
 
 STARTUP_TIMEOUT_S = 60.0
 """Longest wait for the bridge, discovery and the stand-up, s."""
@@ -140,9 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"bench: {spec.name}, {args.duration:g} s in POLICY; load average {os.getloadavg()[0]:.2f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         arrivals_file = Path(tmp) / "arrivals.npy"
-        me = [sys.executable, "-m", "deploy.ros.bench_latency"]
+        me = [sys.executable, "-m", "deploy.sim.bench_latency"]
         children = [
-            subprocess.Popen([sys.executable, "-m", "deploy.ros.sim_bridge", "--params", args.params]),
+            subprocess.Popen([sys.executable, "-m", "deploy.sim.bridge", "--params", args.params]),
             subprocess.Popen([*me, "--listen", str(arrivals_file), "--family", spec.message_family]),
         ]
         context = Context()

@@ -1,17 +1,17 @@
 """The sim2sim "robot": MuJoCo behind the same topics as a Unitree robot, in real time.
 
-Run: ``python -m deploy.ros.sim_bridge --params deploy/config/go2_sim2sim.yaml``.
+Run: ``python -m deploy.sim.bridge --params deploy/config/go2_sim2sim.yaml``.
 
 - Takes ``/lowcmd`` (serialized). A LowCmd with a wrong CRC is ignored and counted, as the robot does;
   so is a malformed one (non-finite values; unitree_hg: mode_machine other than the spec's; unitree_go:
   head other than FE EF or level_flag other than 0xFF). The latest accepted LowCmd drives the motors
-  (``deploy.ros.sim_robot``: PD at the physics rate, clipped to the effort limits) until the next.
+  (``deploy.sim.sim_robot``: PD at the physics rate, clipped to the effort limits) until the next.
 - Publishes ``/lowstate`` at ``publish_hz`` (500): IMU quaternion (wxyz), gyroscope, accelerometer,
   rpy; q, dq, tau_est per DDS motor slot; wireless_remote; tick (simulated ms); CRC. One thread, paced
-  by ``deploy.rate.FixedRate``: each tick takes the queued messages (``topics.take_all``, no executor),
+  by ``deploy.robot.rate.FixedRate``: each tick takes the queued messages (``topics.take_all``, no executor),
   steps the physics by one LowState period and publishes.
 - ``/sim/remote`` (String): button names are held down for ``remote_press_s``; ``axis=value`` sets a
-  stick (lx, ly, rx, ry, l2) until changed. Encoded with ``deploy.remote.encode_remote``.
+  stick (lx, ly, rx, ry, l2) until changed. Encoded with ``deploy.robot.remote.encode_remote``.
 - ``/sim/control`` (String): ``stop`` / ``resume`` publishing LowState, ``nan`` (NaN in every following
   LowState's IMU and motor q), ``clear`` (undo stop and nan), ``release`` (drop the gantry of a hanging start).
 - ``/sim/state`` (String, JSON, ``status_hz``): base height, tilt, joint q, LowCmd counts (received, bad
@@ -20,7 +20,7 @@ Run: ``python -m deploy.ros.sim_bridge --params deploy/config/go2_sim2sim.yaml``
   first DAMPING LowCmd.
 - Perturbations: ``SimBridge(state_hook=..., command_hook=...)`` take callables ``hook(struct, sim_time_s)``
   applied in place to the LowState C struct before it is published and to the accepted LowCmd struct
-  before it drives the motors (``deploy.ros.wire`` layouts). The perturbation library will plug in there.
+  before it drives the motors (``deploy.robot.wire`` layouts). The perturbation library will plug in there.
 """
 
 from __future__ import annotations
@@ -39,14 +39,16 @@ from rclpy.context import Context
 from rclpy.signals import SignalHandlerOptions
 from std_msgs.msg import String
 
-from deploy.observation import tilt_rad
-from deploy.rate import FixedRate
-from deploy.remote import BUTTON_BITS, RemoteState, encode_remote
-from deploy.ros import topics
-from deploy.ros.params import ParamsError, SimBridgeParams, read_section
-from deploy.ros.process import error_line, stop_on_signals
-from deploy.ros.sim_robot import START_POSES, SimRobot, rpy_from_quat
-from deploy.ros.wire import WireLayout
+from deploy.robot import topics
+from deploy.robot.observation import tilt_rad
+from deploy.robot.params import ParamsError, read_section
+from deploy.robot.process import error_line, stop_on_signals
+from deploy.robot.rate import FixedRate
+from deploy.robot.remote import BUTTON_BITS, RemoteState, encode_remote
+from deploy.robot.wire import WireLayout
+from deploy.sim import topics as sim_topics
+from deploy.sim.params import SimBridgeParams
+from deploy.sim.sim_robot import START_POSES, SimRobot, rpy_from_quat
 from legged_envs.robots import get_robot_spec
 from legged_envs.robots.spec import RobotSpec
 
@@ -102,12 +104,12 @@ class SimBridge:
             return self.node.create_subscription(msg_type, topic, topics.no_callback, qos, raw=raw), take
 
         self._subscriptions = (
-            subscribe(lowcmd_type, topics.LOWCMD, topics.STREAM_IN_EVERY, self._take_lowcmd, raw=True),
-            subscribe(String, topics.SIM_CONTROL, topics.EVENTS, self._take_control),
-            subscribe(String, topics.SIM_REMOTE, topics.EVENTS, self._take_remote),
+            subscribe(lowcmd_type, topics.LOWCMD, sim_topics.LOWCMD_EVERY, self._take_lowcmd, raw=True),
+            subscribe(String, sim_topics.SIM_CONTROL, topics.EVENTS, self._take_control),
+            subscribe(String, sim_topics.SIM_REMOTE, topics.EVENTS, self._take_remote),
         )
         self._lowstate_pub = self.node.create_publisher(lowstate_type, topics.LOWSTATE, topics.STREAM_OUT)
-        self._report_pub = self.node.create_publisher(String, topics.SIM_STATE, topics.EVENTS)
+        self._report_pub = self.node.create_publisher(String, sim_topics.SIM_STATE, topics.EVENTS)
 
     def close(self) -> None:
         self.node.destroy_node()
@@ -215,9 +217,9 @@ class SimBridge:
 
     def _take_control(self, msg: String, _: dict) -> None:
         word = msg.data.strip().lower()
-        if word not in topics.SIM_CONTROL_WORDS:
+        if word not in sim_topics.SIM_CONTROL_WORDS:
             self.log.warning(
-                f"{topics.SIM_CONTROL}: unknown word {word!r} (known: {', '.join(topics.SIM_CONTROL_WORDS)})"
+                f"{sim_topics.SIM_CONTROL}: unknown word {word!r} (known: {', '.join(sim_topics.SIM_CONTROL_WORDS)})"
             )
             return
         if word == "stop":
@@ -244,13 +246,14 @@ class SimBridge:
             except ValueError:
                 number = math.nan
             if name not in AXES or not -1.0 <= number <= 1.0:
-                self.log.warning(f"{topics.SIM_REMOTE}: bad token {token!r} (a button name or axis=value in [-1, 1])")
+                expected = "a button name or axis=value in [-1, 1]"
+                self.log.warning(f"{sim_topics.SIM_REMOTE}: bad token {token!r} ({expected})")
                 continue
             self._axes[name] = number
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m deploy.ros.sim_bridge``; returns the exit code."""
+    """``python -m deploy.sim.bridge``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="sim_bridge", description="Simulate a Unitree robot behind its topics.")
     parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
     parser.add_argument("--start-pose", choices=START_POSES, help="overrides sim_bridge.start_pose")

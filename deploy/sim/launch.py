@@ -1,7 +1,9 @@
-"""``python -m deploy.launch --params FILE [--policy FILE]``: run the sim2sim pair without ros2launch.
+"""``python -m deploy.sim.launch --params FILE [--policy FILE]``: run the sim2sim pair without ros2launch.
 
 Starts the sim bridge and the policy node, forwards Ctrl-C / SIGTERM to both, and stops both as soon
-as either exits. Transitions: ``python -m deploy.ros.transition stand|policy|damp|reset``.
+as either exits. Transitions: ``python -m deploy.robot.transition stand|policy|damp|reset``.
+``sim2sim.launch.py`` beside this file is the same pair as a ROS 2 launch description (``ros2 launch``,
+which needs the ``launch_ros`` packages; they have no PyPI wheel for Jazzy).
 """
 
 from __future__ import annotations
@@ -13,15 +15,22 @@ import sys
 import time
 from collections.abc import Sequence
 
-from deploy.launch import sim2sim_commands
-
 GRACE_S = 5.0
 """Time the processes get to exit after SIGINT before they are killed, s."""
 
 
+def sim2sim_commands(params: str, policy: str | None = None) -> list[tuple[str, list[str]]]:
+    """(name, argv) of the processes of a sim2sim run: the sim bridge, then the policy node."""
+    node = [sys.executable, "-m", "deploy.robot.policy_node", "--params", params]
+    return [
+        ("sim_bridge", [sys.executable, "-m", "deploy.sim.bridge", "--params", params]),
+        ("policy_node", node + (["--policy", policy] if policy else [])),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m deploy.launch",
+        prog="python -m deploy.sim.launch",
         description="Run the sim2sim pair (sim bridge + policy node) without ros2launch.",
     )
     parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
@@ -42,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ended = {name: p.returncode for name, p in processes.items() if p.poll() is not None}
             if ended:
                 name, code = next(iter(ended.items()))
-                print(f"deploy.launch: {name} exited with code {code}; stopping the others", file=sys.stderr)
+                print(f"deploy.sim.launch: {name} exited with code {code}; stopping the others", file=sys.stderr)
                 break
             time.sleep(0.1)
     finally:

@@ -1,9 +1,9 @@
 """ROS 2 launch description of a sim2sim run: the MuJoCo sim bridge and the policy node.
 
-    ros2 launch deploy/launch/sim2sim.launch.py params:=deploy/config/go2_sim2sim.yaml policy:=POLICY.onnx
+    ros2 launch deploy/sim/sim2sim.launch.py params:=deploy/config/go2_sim2sim.yaml policy:=POLICY.onnx
 
 Needs the ``launch`` / ``launch_ros`` packages of a ROS 2 install (they have no PyPI wheel for Jazzy);
-without them, ``python -m deploy.launch --params ... --policy ...`` starts the same two processes.
+without them, ``python -m deploy.sim.launch --params ... --policy ...`` starts the same two processes.
 Either process exiting shuts the launch down.
 """
 
@@ -11,7 +11,7 @@ from launch import LaunchContext, LaunchDescription
 from launch.actions import DeclareLaunchArgument, ExecuteProcess, OpaqueFunction, Shutdown
 from launch.substitutions import LaunchConfiguration
 
-from deploy.launch import sim2sim_commands
+from deploy.sim.launch import sim2sim_commands
 
 
 def _processes(context: LaunchContext) -> list[ExecuteProcess]:

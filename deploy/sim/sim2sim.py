@@ -1,4 +1,4 @@
-"""``python -m deploy.ros.sim2sim_run``: prove a policy in sim2sim before it meets a robot.
+"""``python -m deploy.sim.sim2sim``: prove a policy in sim2sim before it meets a robot.
 
 Starts the MuJoCo bridge and the policy node on the robot's sim2sim parameters, walks the safety
 state machine PASSIVE -> STAND -> READY -> POLICY over ``/legged/transition`` as an operator would,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from deploy.ros.supervisor import Sim2SimError, Sim2SimSupervisor
+from deploy.sim.supervisor import Sim2SimError, Sim2SimSupervisor
 
 UPRIGHT_TILT_RAD = 0.5
 """Largest base tilt that counts as upright at the end of the run."""
@@ -59,7 +59,7 @@ def run(params_file: Path, policy: Path, seconds: float) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deploy.ros.sim2sim_run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m deploy.sim.sim2sim", description=__doc__.splitlines()[0])
     parser.add_argument("--params", required=True, type=Path, help="sim2sim parameters YAML (deploy/config/)")
     parser.add_argument("--policy", required=True, type=Path, help="exported ONNX policy")
     parser.add_argument("--seconds", type=float, default=5.0, help="simulated seconds in POLICY (default 5)")

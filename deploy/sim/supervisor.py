@@ -3,7 +3,7 @@
 The supervisor holds one rclpy participant (its own context) that reads ``/sim/state`` and
 ``/legged/status`` and publishes transitions, sim control words and remote presses. Waits poll those
 topics (never fixed sleeps) up to ``TIMEOUT_S``; a wait that runs out raises ``Sim2SimError`` with the
-processes' log tails. Used by ``python -m deploy.ros.sim2sim_run`` and by the integration tests.
+processes' log tails. Used by ``python -m deploy.sim.sim2sim`` and by the integration tests.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from rclpy.publisher import Publisher
 from rclpy.signals import SignalHandlerOptions
 from std_msgs.msg import String
 
-from deploy.ros import topics
+from deploy.robot import topics
+from deploy.sim import topics as sim_topics
 
 TIMEOUT_S = 40.0
 """Upper bound for anything to happen (process start, discovery, a mode change) on a loaded machine."""
@@ -60,11 +61,11 @@ class Sim2SimSupervisor:
         self.context = Context()
         rclpy.init(context=self.context, signal_handler_options=SignalHandlerOptions.NO)
         self.node = rclpy.create_node("test_observer", context=self.context)
-        self.node.create_subscription(String, topics.SIM_STATE, self._on_sim, topics.EVENTS)
+        self.node.create_subscription(String, sim_topics.SIM_STATE, self._on_sim, topics.EVENTS)
         self.node.create_subscription(String, topics.STATUS, self._on_status, topics.LATCHED)
         self.publishers = {
             topic: self.node.create_publisher(String, topic, topics.EVENTS)
-            for topic in (topics.TRANSITION, topics.SIM_CONTROL, topics.SIM_REMOTE)
+            for topic in (topics.TRANSITION, sim_topics.SIM_CONTROL, sim_topics.SIM_REMOTE)
         }
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
@@ -87,8 +88,8 @@ class Sim2SimSupervisor:
     def start_pair(self) -> None:
         """Bridge and policy node; returns once the node's LowCmd drives the bridge."""
         launched = time.monotonic()
-        self.start("bridge", "deploy.ros.sim_bridge")
-        self.start("node", "deploy.ros.policy_node")
+        self.start("bridge", "deploy.sim.bridge")
+        self.start("node", "deploy.robot.policy_node")
         self.wait_sim(lambda s: s["lowcmd_count"] > 0, "LowCmd from the policy node reaching the bridge")
         first_lowcmd_s = time.monotonic() - launched
         self.wait_status(lambda s: True, "the policy node's status")

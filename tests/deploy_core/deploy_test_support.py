@@ -10,9 +10,9 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from deploy.controller import Controller, LowStateView, MotorCommands
-from deploy.policy_metadata import PolicyMetadata
-from deploy.remote import RemoteState, encode_remote
+from deploy.robot.controller import Controller, LowStateView, MotorCommands
+from deploy.robot.policy_metadata import PolicyMetadata
+from deploy.robot.remote import RemoteState, encode_remote
 from legged_envs.obs_layout import ObsLayout, ObsTerm
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deploy.controller import Controller, ControllerConfig
-from deploy.onnx_policy import OnnxPolicy
-from deploy.state_machine import Mode
+from deploy.robot.controller import Controller, ControllerConfig
+from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.state_machine import Mode
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
 

@@ -8,11 +8,11 @@ import mujoco
 import numpy as np
 
 from assets import asset_path
-from deploy.controller import Controller, LowStateView, MotorCommands
-from deploy.observation import tilt_rad
-from deploy.onnx_policy import OnnxPolicy
-from deploy.remote import RemoteState, encode_remote
-from deploy.state_machine import Mode
+from deploy.robot.controller import Controller, LowStateView, MotorCommands
+from deploy.robot.observation import tilt_rad
+from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.remote import RemoteState, encode_remote
+from deploy.robot.state_machine import Mode
 from legged_envs.robots.go2 import GO2
 
 from .deploy_test_support import TICK_S

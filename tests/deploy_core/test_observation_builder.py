@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.observation import ObservationBuilder, projected_gravity, tilt_rad
+from deploy.robot.observation import ObservationBuilder, projected_gravity, tilt_rad
 from legged_envs.math_utils import quat_rotate_inverse
 from legged_envs.obs_layout import ObsLayout, ObsLayoutError, ObsTerm
 from legged_envs.robots.go2 import GO2

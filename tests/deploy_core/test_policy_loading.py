@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deploy.onnx_policy import OnnxPolicy
-from deploy.policy_metadata import PolicyLoadError, PolicyMetadata, PolicyMismatchError, check_against_spec
+from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.policy_metadata import PolicyLoadError, PolicyMetadata, PolicyMismatchError, check_against_spec
 from legged_envs.robots.go2 import GO2
 
 from .deploy_test_support import GO2_LAYOUT, J, go2_metadata, permuted_go2, write_variant

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deploy.rate import FixedRate
+from deploy.robot.rate import FixedRate
 
 PERIOD_S = 0.002
 

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from deploy.remote import BUTTON_BITS, ButtonEdges, RemoteState, decode_remote, encode_remote
+from deploy.robot.remote import BUTTON_BITS, ButtonEdges, RemoteState, decode_remote, encode_remote
 
 
 def _raw(bits: int, lx: float, rx: float, ry: float, l2: float, ly: float) -> bytes:

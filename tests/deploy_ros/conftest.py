@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from deploy.policy_metadata import PolicyMetadata
+from deploy.robot.policy_metadata import PolicyMetadata
 from legged_envs.obs_layout import ObsLayout, ObsTerm
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2

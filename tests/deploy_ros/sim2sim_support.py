@@ -1,4 +1,4 @@
-"""The sim2sim test harness: ``deploy.ros.supervisor`` with its failures reported as test failures."""
+"""The sim2sim test harness: ``deploy.sim.supervisor`` with its failures reported as test failures."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.ros.supervisor import Sim2SimError, Sim2SimSupervisor
+from deploy.sim.supervisor import Sim2SimError, Sim2SimSupervisor
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_NODE_PARAMS = {"discovery_wait_s": 1.0, "stand_duration_s": 1.0}

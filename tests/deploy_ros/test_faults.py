@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from deploy.ros import topics
-from deploy.ros.wire import WireLayout
+from deploy.robot import topics
+from deploy.robot.wire import WireLayout
+from deploy.sim import topics as sim_topics
 
 from .test_sim2sim import RANGE_TOLERANCE_RAD, assert_commands_clean
 
@@ -22,7 +23,7 @@ def test_lowstate_stop_damps_within_two_control_periods_of_the_timeout(sim2sim, 
     run.wait_mode("POLICY")
     run.wait_sim_time(0.5)
 
-    run.publish(topics.SIM_CONTROL, "stop")
+    run.publish(sim_topics.SIM_CONTROL, "stop")
     sim = run.wait_sim(lambda s: s["stop_to_damping_s"] is not None, "a DAMPING LowCmd after LowState stopped")
     late_s = sim["stop_to_damping_s"] - run.node_params.get("state_timeout_s", 0.1)
     print(
@@ -76,7 +77,7 @@ def test_second_policy_node_refuses_to_start_while_one_commands_the_robot(sim2si
     run = sim2sim("go2", go2_policy, bridge={"start_pose": "lying"}, node={"discovery_wait_s": 3.5})
     run.start_pair()
     before = run.wait_sim(lambda s: True, "a sim report")["lowcmd_count"]
-    second = run.start("second_node", "deploy.ros.policy_node")
+    second = run.start("second_node", "deploy.robot.policy_node")
     code = run.spin_until(lambda: second.poll() is not None and (second.returncode,), "the second node exiting")[0]
     output = run.log_tail("second_node")
     assert code == 1, output

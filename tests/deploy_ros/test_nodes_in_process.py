@@ -18,13 +18,14 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 from std_msgs.msg import Float32MultiArray
 
-from deploy.remote import RemoteState, encode_remote
-from deploy.ros import topics
-from deploy.ros.params import PolicyNodeParams, SimBridgeParams
-from deploy.ros.policy_node import PolicyNode
-from deploy.ros.sim_bridge import SimBridge
-from deploy.ros.wire import WireLayout
-from deploy.state_machine import Mode
+from deploy.robot import topics
+from deploy.robot.params import PolicyNodeParams
+from deploy.robot.policy_node import PolicyNode
+from deploy.robot.remote import RemoteState, encode_remote
+from deploy.robot.state_machine import Mode
+from deploy.robot.wire import WireLayout
+from deploy.sim.bridge import SimBridge
+from deploy.sim.params import SimBridgeParams
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
 

@@ -1,4 +1,4 @@
-"""deploy.ros.params: the shipped parameter files load; bad files fail with one line naming file and key."""
+"""deploy.robot.params: the shipped parameter files load; bad files fail with one line naming file and key."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from deploy.ros.params import ParamsError, PolicyNodeParams, SimBridgeParams, read_section
+from deploy.robot.params import ParamsError, PolicyNodeParams, read_section
+from deploy.sim.params import SimBridgeParams
 from legged_envs.robots import get_robot_spec
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "deploy" / "config"

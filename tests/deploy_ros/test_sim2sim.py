@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.ros import topics
+from deploy.sim import topics as sim_topics
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
 
@@ -47,7 +47,7 @@ def test_go2_stands_up_from_lying_holds_upright_under_the_policy_and_damps_on_na
     assert standing["tilt_rad"] < 0.1, standing["tilt_rad"]
     assert standing["cmd_kind"] == "POSITION"
 
-    run.publish(topics.SIM_CONTROL, "nan")
+    run.publish(sim_topics.SIM_CONTROL, "nan")
     damped = run.wait_mode("DAMPING")
     assert "NaN" in damped["fault"], damped
     assert damped["policy_steps"] > 50, "POLICY ran the policy at 50 Hz for 2 s of simulation"
@@ -59,12 +59,12 @@ def test_g1_on_gantry_reaches_policy_by_cli_and_remote_holds_default_pose_and_ti
 ):
     run = sim2sim("g1_23dof", g1_policy, bridge={"start_pose": "hanging"})
     run.start_pair()
-    cli = [sys.executable, "-m", "deploy.ros.transition", "stand", "--timeout", "30"]
+    cli = [sys.executable, "-m", "deploy.robot.transition", "stand", "--timeout", "30"]
     result = subprocess.run(cli, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "stand: accepted, mode STAND" in result.stdout, result.stdout + result.stderr
     run.wait_mode("READY")
 
-    run.publish(topics.SIM_REMOTE, "A")  # the remote's A button: READY -> POLICY
+    run.publish(sim_topics.SIM_REMOTE, "A")  # the remote's A button: READY -> POLICY
     run.wait_mode("POLICY")
     hanging = run.wait_sim_time(1.0)
     assert hanging["held"]
@@ -72,7 +72,7 @@ def test_g1_on_gantry_reaches_policy_by_cli_and_remote_holds_default_pose_and_ti
     assert error.max() < 0.05, f"joint {G1_23DOF.joint_names[error.argmax()]} is {error.max():.3f} rad off"
     assert_commands_clean(hanging)  # includes mode_machine == the spec's on every LowCmd
 
-    run.publish(topics.SIM_CONTROL, "release")
+    run.publish(sim_topics.SIM_CONTROL, "release")
     damped = run.wait_mode("DAMPING")
     assert "tilt" in damped["fault"], damped
     fallen = run.wait_sim(lambda s: not s["held"] and s["cmd_kind"] == "DAMPING", "damping after the fall")

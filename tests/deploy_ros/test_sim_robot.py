@@ -1,11 +1,11 @@
-"""deploy.ros.sim_robot: the bridge's MuJoCo robot (no ROS): PD motors, IMU, start poses, gantry."""
+"""deploy.sim.sim_robot: the bridge's MuJoCo robot (no ROS): PD motors, IMU, start poses, gantry."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from deploy.observation import tilt_rad
-from deploy.ros.sim_robot import SimRobot, rpy_from_quat
+from deploy.robot.observation import tilt_rad
+from deploy.sim.sim_robot import SimRobot, rpy_from_quat
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
 from legged_envs.robots.spec import RobotSpec

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deploy.onnx_policy import OnnxPolicy
-from deploy.policy_metadata import PolicyMismatchError
+from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.policy_metadata import PolicyMismatchError
 from legged_envs.envs.legged_env import LeggedEnv
 from legged_envs.robots import get_robot_spec
 from policies.export_run import export_run

@@ -13,9 +13,9 @@ from rsl_rl.models import MLPModel, RNNModel
 from tensordict import TensorDict
 from torch import nn
 
-from deploy.observation import ObservationBuilder
-from deploy.onnx_policy import OnnxPolicy
-from deploy.policy_metadata import PolicyMetadata
+from deploy.robot.observation import ObservationBuilder
+from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.policy_metadata import PolicyMetadata
 from legged_envs.obs_layout import ObsLayout, ObsTerm
 from legged_envs.robots.go2 import GO2
 from policies.export import export_policy, rsl_rl_actor_parts

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from deploy.onnx_policy import OnnxPolicy
-from deploy.policy_metadata import PolicyMismatchError
+from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.policy_metadata import PolicyMismatchError
 from legged_envs.robots import get_robot_spec
 from policies.evaluate import evaluate
 from policies.run_dir import load_run

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.observation import ObservationBuilder
+from deploy.robot.observation import ObservationBuilder
 from legged_envs.config import ConfigError, load_config
 from legged_envs.envs.legged_env import LeggedEnv
 from legged_envs.math_utils import quat_rotate

@@ -1,4 +1,4 @@
-"""deploy.ros.wire: the C layout matches deploy.crc's, and the CDR bytes are what rclpy reads and writes."""
+"""deploy.robot.wire: the C layout matches deploy.robot.crc's, and the CDR bytes are what rclpy reads and writes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from rclpy.serialization import deserialize_message, serialize_message
 
-from deploy.crc import LOWCMD_GO, LOWCMD_HG, lowcmd_crc_go, lowcmd_crc_hg
-from deploy.ros.topics import message_types
-from deploy.ros.wire import WireLayout, c_dtype
+from deploy.robot.topics import message_types
+from deploy.robot.wire import WireLayout, c_dtype
+
+from .unitree_layouts import LOWCMD_GO, LOWCMD_HG, lowcmd_crc_go, lowcmd_crc_hg
 
 FAMILIES = ("unitree_hg", "unitree_go")
 

@@ -12,10 +12,11 @@ import pytest
 from unitree_go.msg import LowCmd as GoLowCmd
 from unitree_hg.msg import LowCmd as HgLowCmd
 
-from deploy.crc import (
+from deploy.robot.crc import crc32_core
+
+from .unitree_layouts import (
     LOWCMD_GO,
     LOWCMD_HG,
-    crc32_core,
     lowcmd_crc_go,
     lowcmd_crc_hg,
     pack_lowcmd_go,

@@ -22,7 +22,7 @@ from rclpy.serialization import serialize_message
 from unitree_go.msg import LowCmd as GoLowCmd
 from unitree_hg.msg import LowCmd as HgLowCmd
 
-from deploy.crc import LOWCMD_GO, LOWCMD_HG, lowcmd_crc_go, lowcmd_crc_hg, pack_lowcmd_go, pack_lowcmd_hg
+from .unitree_layouts import LOWCMD_GO, LOWCMD_HG, lowcmd_crc_go, lowcmd_crc_hg, pack_lowcmd_go, pack_lowcmd_hg
 
 DOMAIN_ID = random.SystemRandom().randint(1, 100)
 """Random per test run, so concurrent runs on one machine do not see each other."""
@@ -101,7 +101,7 @@ def c_leaves(dtype: np.dtype, offset: int = 0) -> Iterator[tuple[int, np.dtype]]
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_cdr_wire_layout_matches_unitree_c_struct(family: str) -> None:
-    """The generated type serializes the fields, types and array sizes of deploy.crc's C layout."""
+    """The generated type serializes the fields, types and array sizes of deploy.robot.crc's C layout."""
     _, random_msg, pack, _, dtype = FAMILIES[family]
     msg = random_msg(np.random.default_rng(3))
     c_struct, cdr = pack(msg), serialize_message(msg)

@@ -2,32 +2,30 @@
 
 A ROS node (or a test) converts each LowState message into a ``LowStateView`` and calls
 ``Controller.tick(now_s, view, command)`` every 2 ms; the result is a full motor array in DDS order.
-Modes and transitions are in ``deploy.robot.state_machine``. Guards checked every tick:
-
-- LowState older than ``state_timeout_s`` (or none yet), malformed, or with NaN/Inf in the IMU or
-  the used motors' q/dq -> DAMPING;
-- tilt (angle of the base z axis from vertical) past ``max_tilt_rad`` -> DAMPING;
-- LowState.mode_machine (unitree_hg only) differing from the policy's -> DAMPING;
-- NaN/Inf (or an exception) from the policy, or a non-finite command -> DAMPING.
+Modes and transitions are in ``deploy.robot.state_machine``, the guards (stale, malformed, non-finite
+or physically impossible LowState, tilt, mode_machine, saturated policy) in ``deploy.robot.guards``;
+NaN/Inf (or an exception) from the policy, or a non-finite command, also end in DAMPING, and so does
+an ``interlock`` the node sets (another /lowcmd publisher), which also blocks standing up while set.
 
 In PASSIVE a failing guard does not switch to DAMPING (the motors are already limp) but refuses to
-leave PASSIVE. Joint targets in STAND, READY and POLICY are clamped to the joint ranges and then to
-the window where the torque estimate ``kp * (q_target - q) - kd * dq`` stays within the effort limit
-(the torque window wins where the two are disjoint, which needs q outside its range or |kd * dq|
-above the effort limit).
+leave PASSIVE. Joint targets in STAND, READY and POLICY are clamped to the window where the torque
+estimate ``kp * (q_target - q) - kd * dq`` stays within the effort limit and then to the joint ranges:
+where the two disagree the range wins, so no command ever carries a target outside a joint's range
+(the motor driver clips the torque itself). PASSIVE and DAMPING send the default pose with kp 0.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from deploy.robot.observation import ObservationBuilder, cos_tilt, tilt_rad
-from deploy.robot.policy_metadata import PolicyMetadata, check_against_spec
+from deploy.robot.guards import GuardLimits, SaturationGuard, StateGuard
+from deploy.robot.observation import ObservationBuilder
+from deploy.robot.policy_metadata import DEFAULT_ACTION_CLIP, PolicyMetadata, check_against_spec
 from deploy.robot.remote import REMOTE_BYTES, ButtonEdges, decode_remote
 from deploy.robot.state_machine import Mode, Transition, button_transitions, next_mode
 from legged_envs.robots.spec import RobotSpec
@@ -49,6 +47,8 @@ class LowStateView:
     """(4,) IMU orientation quaternion, w first."""
     gyro_rad_s: np.ndarray
     """(3,) IMU angular velocity, base frame, rad/s."""
+    acc_m_s2: np.ndarray
+    """(3,) IMU specific force, base frame, m/s^2."""
     motor_q: np.ndarray
     """(num_motor_slots,) joint positions in DDS motor order, rad."""
     motor_dq: np.ndarray
@@ -80,7 +80,7 @@ class MotorCommands:
 
 @dataclass(frozen=True)
 class ControllerConfig:
-    """Timing and guard settings of the controller."""
+    """Timing, damping and guard settings of the controller."""
 
     tick_period_s: float = 0.002
     """Period of ``tick`` calls (the LowCmd stream), s; the policy runs every control_dt / tick_period_s ticks."""
@@ -88,20 +88,15 @@ class ControllerConfig:
     """Time STAND takes to reach the default pose, s (Unitree's deploy uses 2-3 s)."""
     damping_kd: float = 8.0
     """kd of every motor in DAMPING (kp 0), N m s / rad."""
-    state_timeout_s: float = 0.1
-    """LowState older than this -> DAMPING, s: 50 missed messages at 500 Hz or 5 policy steps; long
-    enough not to trip on DDS jitter, short compared with the ~0.3 s a standing robot takes to fall."""
-    max_tilt_rad: float | None = 1.0
-    """Base tilt beyond this -> DAMPING, rad (~57 deg); None disables it (HoST get-up starts lying)."""
+    guards: GuardLimits = field(default_factory=GuardLimits)
+    """Thresholds of the guards."""
 
     def __post_init__(self) -> None:
-        for name in ("tick_period_s", "stand_duration_s", "state_timeout_s"):
+        for name in ("tick_period_s", "stand_duration_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"controller config: {name} must be > 0, got {getattr(self, name)}")
         if not self.damping_kd >= 0:
             raise ValueError(f"controller config: damping_kd must be >= 0, got {self.damping_kd}")
-        if self.max_tilt_rad is not None and not 0 < self.max_tilt_rad <= np.pi:
-            raise ValueError(f"controller config: max_tilt_rad must be in (0, pi] or None, got {self.max_tilt_rad}")
 
 
 class Controller:
@@ -128,14 +123,17 @@ class Controller:
         self.default_pos = np.asarray(spec.default_joint_pos, dtype=np.float64)
         self.kp = np.asarray([j.kp for j in spec.joints], dtype=np.float64)
         self.kd = np.asarray([j.kd for j in spec.joints], dtype=np.float64)
-        self.lower = np.asarray([j.range_rad[0] for j in spec.joints], dtype=np.float64)
-        self.upper = np.asarray([j.range_rad[1] for j in spec.joints], dtype=np.float64)
+        self.lower, self.upper = _float32_inside(spec)
+        """Joint ranges narrowed to the nearest float32 inside them (LowCmd q is float32), rad."""
         self.effort = np.asarray([j.effort_limit_nm for j in spec.joints], dtype=np.float64)
         if not (self.kp > 0).all():
             raise ValueError(f"controller: robot {spec.name} has a joint with kp <= 0; the torque clamp needs kp > 0")
         self._kd_over_kp = self.kd / self.kp
         self._effort_over_kp = self.effort / self.kp
-        self._cos_max_tilt = math.cos(config.max_tilt_rad) if config.max_tilt_rad is not None else -1.0
+        self.guard = StateGuard(spec, config.guards, meta.mode_machine if meta.message_family == "unitree_hg" else None)
+        clip = meta.action_clip if meta.action_clip is not None else DEFAULT_ACTION_CLIP
+        steps = max(1, math.ceil(config.guards.saturation_timeout_s / meta.control_dt - 1e-9))
+        self.saturation = SaturationGuard(clip, steps, meta.control_dt, spec.joint_names)
         self.observations = ObservationBuilder(meta.obs_layout, spec)
         self._has_command = meta.obs_layout.term("command") is not None
         self._command_low = np.asarray([r[0] for r in meta.command_ranges], dtype=np.float64)
@@ -152,8 +150,9 @@ class Controller:
         """Recent mode changes, e.g. ``"PASSIVE -> STAND (button start)"``."""
         self.policy_steps = 0
         self._state_problem: str | None = "no LowState received yet"
-        self._q = self.default_pos.copy()
-        self._dq = np.zeros(spec.num_joints)
+        self.interlock: str | None = None
+        """A problem found outside the controller (another /lowcmd publisher): while set it blocks standing
+        up like a bad LowState; the one who sets it also calls ``damp``."""
         self._stand_start: tuple[float, np.ndarray] | None = None
         self._phase = 0
         self._last_action = np.zeros(spec.num_joints)
@@ -184,50 +183,23 @@ class Controller:
             self._stand_start = None
         elif target is Mode.POLICY:
             self.observations.reset()
+            self.saturation.reset()
             self._last_action[:] = 0.0
             self._phase = 0
         return True
 
-    def _fail(self, problem: str) -> None:
+    def damp(self, problem: str) -> None:
+        """Go to DAMPING (from any mode) with ``problem`` as the fault."""
         self._apply(Transition.DAMP, problem)
-
-    # --- guards --------------------------------------------------------------------------------
-    def _check_state(self, now_s: float, state: LowStateView | None) -> str | None:
-        """None when ``state`` is fresh, well-formed, finite and upright enough; else the problem."""
-        if state is None:
-            return "no LowState received yet"
-        age = now_s - state.stamp_s
-        if not age <= self.config.state_timeout_s:
-            return f"LowState is {age:.3f} s old (timeout {self.config.state_timeout_s} s)"
-        slots = self.spec.num_motor_slots
-        if len(state.motor_q) != slots or len(state.motor_dq) != slots:
-            return f"LowState has {len(state.motor_q)} motor states, robot {self.spec.name} has {slots}"
-        if len(state.wireless_remote) != REMOTE_BYTES:
-            return f"LowState wireless_remote has {len(state.wireless_remote)} bytes, expected {REMOTE_BYTES}"
-        if len(state.quat_wxyz) != 4 or len(state.gyro_rad_s) != 3:
-            return "LowState IMU must have a 4-value quaternion and a 3-value gyroscope"
-        q = np.asarray(state.motor_q, dtype=np.float64)[self.motor_index]
-        dq = np.asarray(state.motor_dq, dtype=np.float64)[self.motor_index]
-        quat_norm_sq = sum(float(v) * float(v) for v in state.quat_wxyz)
-        gyro_sum = sum(float(v) for v in state.gyro_rad_s)
-        total = float(q.sum()) + float(dq.sum()) + gyro_sum + quat_norm_sq
-        if not math.isfinite(total) or quat_norm_sq < 0.25:  # a sum is NaN/Inf when any term is
-            return "LowState has NaN/Inf (or a zero quaternion) in the IMU or motor states"
-        if self.meta.message_family == "unitree_hg" and state.mode_machine not in (None, self.meta.mode_machine):
-            return f"LowState mode_machine {state.mode_machine}, policy expects {self.meta.mode_machine}"
-        if self.config.max_tilt_rad is not None and cos_tilt(state.quat_wxyz) < self._cos_max_tilt:
-            return f"base tilt {tilt_rad(state.quat_wxyz):.2f} rad exceeds {self.config.max_tilt_rad} rad"
-        self._q, self._dq = q, dq
-        return None
 
     # --- the 500 Hz step -----------------------------------------------------------------------
     def tick(self, now_s: float, state: LowStateView | None, command: np.ndarray | None = None) -> MotorCommands:
         """Advance one tick at time ``now_s`` (s, same clock as ``state.stamp_s``); returns the motor commands."""
-        self._state_problem = self._check_state(now_s, state)
+        self._state_problem = self.guard.check(now_s, state) or self.interlock
         if state is not None:
             self._read_buttons(bytes(state.wireless_remote))
         if self._state_problem is not None and self.mode in (Mode.STAND, Mode.READY, Mode.POLICY):
-            self._fail(self._state_problem)
+            self.damp(self._state_problem)
 
         if self.mode is Mode.STAND:
             targets = self._stand_targets(now_s)
@@ -254,7 +226,7 @@ class Controller:
 
     def _stand_targets(self, now_s: float) -> np.ndarray:
         if self._stand_start is None:
-            self._stand_start = (now_s, self._q.copy())
+            self._stand_start = (now_s, self.guard.q.copy())
         start_s, start_q = self._stand_start
         alpha = min(max((now_s - start_s) / self.config.stand_duration_s, 0.0), 1.0)
         if alpha >= 1.0:
@@ -272,7 +244,7 @@ class Controller:
         if self._has_command:
             command = np.zeros(len(self._command_low)) if command is None else np.asarray(command, dtype=np.float64)
             if command.shape != self._command_low.shape or not math.isfinite(float(command.sum())):
-                self._fail(f"command must be {len(self._command_low)} finite values, got {command!r}"[:160])
+                self.damp(f"command must be {len(self._command_low)} finite values, got {command!r}"[:160])
                 return None
             command = np.minimum(np.maximum(command, self._command_low), self._command_high)
         obs = self.observations.build(
@@ -281,31 +253,34 @@ class Controller:
         try:
             action = np.asarray(self.policy(obs), dtype=np.float64)
         except Exception as error:  # any failure inside the policy must end in DAMPING, not a crash
-            self._fail(f"policy raised {type(error).__name__}: {error}"[:160])
+            self.damp(f"policy raised {type(error).__name__}: {error}"[:160])
             return None
         if action.shape != (meta.num_actions,):
-            self._fail(f"policy output has shape {action.shape}, expected ({meta.num_actions},)")
+            self.damp(f"policy output has shape {action.shape}, expected ({meta.num_actions},)")
             return None
         if not math.isfinite(float(action.sum())):  # a sum is NaN/Inf when any entry is
-            self._fail("policy output has NaN/Inf")
+            self.damp("policy output has NaN/Inf")
+            return None
+        saturated = self.saturation.update(action)
+        if saturated:
+            self.damp(saturated)
             return None
         if meta.action_clip is not None:
             action = np.minimum(np.maximum(action, -meta.action_clip), meta.action_clip)
         self._last_action = action
         self.policy_steps += 1
         if meta.beta is not None:
-            self._policy_targets = self._q + meta.beta * action
+            self._policy_targets = self.guard.q + meta.beta * action
         else:
             self._policy_targets = self.default_pos + meta.action_scale * action
         return self._policy_targets
 
     # --- outputs -------------------------------------------------------------------------------
     def _safe_targets(self, targets: np.ndarray) -> np.ndarray:
-        """Clamp to joint ranges, then to the window keeping |kp (q_t - q) - kd dq| <= effort."""
-        out = np.minimum(np.maximum(targets, self.lower), self.upper)
-        centre = self._q + self._kd_over_kp * self._dq
-        np.maximum(out, centre - self._effort_over_kp, out=out)
-        return np.minimum(out, centre + self._effort_over_kp, out=out)
+        """Clamp to the window keeping |kp (q_t - q) - kd dq| <= effort, then to the joint ranges (which win)."""
+        centre = self.guard.q + self._kd_over_kp * self.guard.dq
+        out = np.minimum(np.maximum(targets, centre - self._effort_over_kp), centre + self._effort_over_kp)
+        return np.minimum(np.maximum(out, self.lower, out=out), self.upper, out=out)
 
     def _position_commands(self, targets: np.ndarray) -> MotorCommands:
         out = self._zeros()
@@ -316,9 +291,21 @@ class Controller:
 
     def _limp(self) -> MotorCommands:
         out = self._zeros()
+        out.q[self.motor_index] = self.default_pos  # inside every range; kp 0 makes it inert
         if self.mode is Mode.DAMPING:
             out.kd[self.motor_index] = self.config.damping_kd
         return out
 
     def _zeros(self) -> MotorCommands:
         return MotorCommands(self.mode, *np.zeros((5, self.spec.num_motor_slots)))
+
+
+def _float32_inside(spec: RobotSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) joint ranges moved to the nearest float32 values inside them, so that a target clamped
+    to a range is still inside it once written into the float32 LowCmd."""
+    lower = np.array([j.range_rad[0] for j in spec.joints], dtype=np.float32)
+    upper = np.array([j.range_rad[1] for j in spec.joints], dtype=np.float32)
+    exact_lower, exact_upper = np.array([j.range_rad for j in spec.joints]).T
+    lower = np.where(lower < exact_lower, np.nextafter(lower, np.float32(np.inf)), lower)
+    upper = np.where(upper > exact_upper, np.nextafter(upper, np.float32(-np.inf)), upper)
+    return lower.astype(np.float64), upper.astype(np.float64)

@@ -8,7 +8,8 @@
 
 Unknown keys and wrong types are errors naming the file and the key (``FILE: policy_node.tick_hz:
 expected a number > 0, got 'fast'``). Relative paths are resolved from the current directory. A
-parameters class lists its value checks in ``CHECKS``; types come from its annotations.
+parameters class lists its value checks in ``CHECKS``; types come from its annotations; a
+``sim_only_problem(raw)`` method, where a class has one, refuses sim-only settings in a real robot's file.
 """
 
 from __future__ import annotations
@@ -50,12 +51,21 @@ def tilt_limit(value: float | None) -> str | None:
     return None if value is None or 0 < value <= math.pi else "expected a number in (0, pi] or null"
 
 
+SIM_INTERFACE = "lo"
+"""The loopback interface: sim2sim on one machine. Any other ``network_interface`` is a real robot."""
+
+
 @dataclass(frozen=True)
 class PolicyNodeParams:
     """Settings of ``deploy.robot.policy_node``."""
 
     policy: str
     """Exported ONNX policy (``legged export``)."""
+    network_interface: str = SIM_INTERFACE
+    """Network interface the robot is on (e.g. ``eth0``; ``lo`` for sim2sim); it must exist at start. On any
+    interface but ``lo`` the sim-only settings are refused (``sim_only_problem``)."""
+    domain_id: int | None = None
+    """ROS domain (Unitree robots use 0); null: from the ROS_DOMAIN_ID environment variable."""
     tick_hz: float = 500.0
     """LowCmd rate, Hz (the policy runs at its own control_dt, every tick_hz * control_dt ticks)."""
     stand_duration_s: float = 2.5
@@ -66,13 +76,21 @@ class PolicyNodeParams:
     """LowState older than this -> DAMPING, s."""
     max_tilt_rad: float | None = 1.0
     """Base tilt beyond this -> DAMPING, rad; null disables it (get-up policies start lying)."""
+    saturation_timeout_s: float = 0.2
+    """Policy actions at their clip on some joint for this long -> DAMPING, s (10 policy steps at 50 Hz)."""
     command_source: str = "topic"
     """``topic``: std_msgs/Float32MultiArray on /cmd, in the policy's command order; ``remote``: the
     remote's sticks (ly -> vx, -lx -> vy, -rx -> yaw rate, scaled to the command ranges)."""
     command_timeout_s: float = 0.5
     """A /cmd message older than this counts as an all-zero command (clamped into range), s."""
-    discovery_wait_s: float = 3.5
-    """At start, watch this long for another node publishing lowcmd (and refuse to start if one is), s."""
+    discovery_wait_s: float = 1.0
+    """At start, after the robot's /lowstate publisher is discovered, watch this long for another node
+    publishing /lowcmd (and refuse to start if one is) before publishing, s."""
+    graph_check_s: float = 0.5
+    """While running, the ROS graph is checked this often for another /lowcmd publisher (-> DAMPING), s."""
+    realtime_priority: int = 40
+    """SCHED_FIFO priority of the control thread (1-99; 0: normal scheduling). Below the kernel's interrupt
+    threads (50) so network reception is not held up; where not permitted the node says so and runs on."""
     mode_pr: int = 0
     """unitree_hg only: LowCmd.mode_pr, the ankle mode (0 = pitch/roll, Unitree's default)."""
 
@@ -82,11 +100,32 @@ class PolicyNodeParams:
         "damping_kd": non_negative,
         "state_timeout_s": positive,
         "max_tilt_rad": tilt_limit,
+        "saturation_timeout_s": positive,
         "command_source": one_of(*COMMAND_SOURCES),
         "command_timeout_s": positive,
         "discovery_wait_s": non_negative,
+        "graph_check_s": positive,
+        "realtime_priority": lambda value: None if 0 <= value <= 99 else "expected an integer in [0, 99]",
         "mode_pr": one_of(0, 1),
+        "domain_id": lambda value: None if value is None or 0 <= value <= 232 else "expected an integer in [0, 232]",
     }
+
+    def sim_only_problem(self, raw: dict[str, Any]) -> tuple[str, str] | None:
+        """(key, problem) of the first sim-only setting in a real robot's file (``raw``); None when there is none."""
+        if self.network_interface == SIM_INTERFACE:
+            return None
+        where = f"sim-only setting, refused on a real interface (network_interface {self.network_interface})"
+        defaults = PolicyNodeParams(policy=self.policy)
+        if "sim_bridge" in raw:
+            return "sim_bridge", f"a {where}"
+        if self.max_tilt_rad is None:
+            return "policy_node.max_tilt_rad", f"null (tilt guard off) is a {where}"
+        for key in ("state_timeout_s", "max_tilt_rad", "saturation_timeout_s", "graph_check_s"):
+            if getattr(self, key) > getattr(defaults, key):
+                return f"policy_node.{key}", f"above the robot's {getattr(defaults, key)} is a {where}"
+        if self.discovery_wait_s < defaults.discovery_wait_s:
+            return "policy_node.discovery_wait_s", f"below the robot's {defaults.discovery_wait_s} is a {where}"
+        return None
 
 
 def load_params(path: str | os.PathLike) -> dict[str, Any]:
@@ -126,7 +165,11 @@ def read_section(path: str | os.PathLike, section: str, cls: type, **overrides: 
     if missing:
         raise ParamsError(f"{path}: {section}.{missing[0]}: required parameter missing")
     floats = {key for key, field in fields.items() if field.type.startswith("float")}
-    return raw["robot"], cls(**{k: float(v) if k in floats and v is not None else v for k, v in values.items()})
+    params = cls(**{k: float(v) if k in floats and v is not None else v for k, v in values.items()})
+    problem = params.sim_only_problem(raw) if hasattr(params, "sim_only_problem") else None
+    if problem:
+        raise ParamsError(f"{path}: {problem[0]}: {problem[1]}")
+    return raw["robot"], params
 
 
 def _type_problem(value: Any, kind: str) -> str | None:

@@ -14,8 +14,14 @@ Run: ``python -m deploy.robot.policy_node --params deploy/config/go2_sim2sim.yam
   timer, which also dropped ticks under load). A LowState is stamped with its DDS reception time moved
   to the ``time.monotonic()`` clock and bounded to the interval since the previous tick (so a step of
   the system clock cannot make a stale LowState look fresh, or a fresh one older than one tick).
-- Start: refuses (exit 1, one line) when another node already publishes /lowcmd, watching the ROS
-  graph for ``discovery_wait_s``. Stop (SIGINT/SIGTERM): DAMPING commands for 0.1 s, then exit.
+  A LowState whose CRC is wrong (or that cannot be parsed) is ignored, counted and reported (log, status,
+  exit line): it counts as missing, so a stream of them ends in the stale-state DAMPING.
+- The process gets SCHED_FIFO (``realtime_priority``) before DDS starts its threads, and the start-up
+  objects are frozen out of the garbage collector when the loop starts (``deploy.robot.realtime``).
+- Start: waits for the robot's /lowstate publisher, then watches the ROS graph ``discovery_wait_s`` more
+  and refuses (exit 1, one line) when another node publishes /lowcmd. While running, the graph is
+  checked every ``graph_check_s``: another /lowcmd publisher -> DAMPING, one log line, and no standing up
+  while it is there. Stop (SIGINT/SIGTERM): DAMPING commands for 0.1 s, then exit.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import rclpy
@@ -35,8 +42,9 @@ from rclpy.context import Context
 from rclpy.signals import SignalHandlerOptions
 from std_msgs.msg import Float32MultiArray, String
 
-from deploy.robot import topics
+from deploy.robot import realtime, topics
 from deploy.robot.controller import Controller, ControllerConfig, LowStateView, MotorCommands, Policy
+from deploy.robot.guards import GuardLimits
 from deploy.robot.onnx_policy import OnnxPolicy
 from deploy.robot.params import ParamsError, PolicyNodeParams, read_section
 from deploy.robot.policy_metadata import PolicyLoadError
@@ -79,12 +87,16 @@ class PolicyNode:
 
     def __init__(self, spec: RobotSpec, policy: Policy, params: PolicyNodeParams, context: Context | None = None):
         self.spec, self.params = spec, params
+        guards = GuardLimits(
+            state_timeout_s=params.state_timeout_s,
+            max_tilt_rad=params.max_tilt_rad,
+            saturation_timeout_s=params.saturation_timeout_s,
+        )
         config = ControllerConfig(
             tick_period_s=1.0 / params.tick_hz,
             stand_duration_s=params.stand_duration_s,
             damping_kd=params.damping_kd,
-            state_timeout_s=params.state_timeout_s,
-            max_tilt_rad=params.max_tilt_rad,
+            guards=guards,
         )
         self.controller = Controller(spec, policy, config)
         self.stats = TickStats()
@@ -93,6 +105,7 @@ class PolicyNode:
         lowcmd_type, lowstate_type = topics.message_types(spec.message_family)
         self._hg = spec.message_family == "unitree_hg"
         self._cmd_layout, self._state_layout = WireLayout(lowcmd_type), WireLayout(lowstate_type)
+        self._state_struct = self._state_layout.zeros()
         self._lowcmd = self._initial_lowcmd()
         meta = self.controller.meta
         self._command_low = np.array([r[0] for r in meta.command_ranges])
@@ -104,6 +117,12 @@ class PolicyNode:
         self._requests: deque[str] = deque()
         self._command: tuple[np.ndarray, float] | None = None
         self._seq = 0
+        self.lowstate_count = 0
+        """LowState messages taken (the newest of each tick's queue), bad CRC included."""
+        self.lowstate_bad_crc = 0
+        """LowState messages ignored for a bad CRC (they count as missing: the state ages towards the timeout)."""
+        self._graph_check_ticks = max(1, round(params.graph_check_s * params.tick_hz))
+        self._ticks = 0
         self.started_s = self._last_take_s = time.monotonic()
         self.node = rclpy.create_node("legged_policy", context=context)
         self.log = self.node.get_logger()
@@ -136,29 +155,36 @@ class PolicyNode:
         self._requests.append(word)
 
     # --- start and stop -------------------------------------------------------------------------
-    def claim_lowcmd(self) -> None:
-        """Create the /lowcmd publisher, unless another node publishes it within ``discovery_wait_s``."""
-        start = time.monotonic()
-        robot_seen = False
-        while True:
+    def claim_lowcmd(self, stop: threading.Event | None = None) -> bool:
+        """Create the /lowcmd publisher once the robot's /lowstate publisher has been discovered and no other
+        /lowcmd publisher showed up in the ``discovery_wait_s`` after that; False when ``stop`` was set first.
+
+        The window starts at the robot's discovery, not at the node's start, so a slow discovery cannot use
+        it up; a commander discovered later still is caught by the graph watch of ``tick``."""
+        robot_seen_s: float | None = None
+        while stop is None or not stop.is_set():
             others = self.node.get_publishers_info_by_topic(topics.LOWCMD)
             if others:
                 names = ", ".join(sorted({_node_name(info.node_namespace, info.node_name) for info in others}))
                 raise CommanderConflict(f"another node already publishes {topics.LOWCMD} ({names}); refusing to start")
-            if not robot_seen and self.node.count_publishers(topics.LOWSTATE):
-                robot_seen = True
-                seen_s = time.monotonic() - self.started_s
-                self.log.info(f"{topics.LOWSTATE} publisher discovered {seen_s:.3f} s after start")
-            if time.monotonic() - start >= self.params.discovery_wait_s:
-                break
+            now = time.monotonic()
+            if robot_seen_s is None and self.node.count_publishers(topics.LOWSTATE):
+                robot_seen_s = now
+                self.log.info(f"{topics.LOWSTATE} publisher discovered {now - self.started_s:.3f} s after start")
+            if robot_seen_s is not None and now - robot_seen_s >= self.params.discovery_wait_s:
+                self._lowcmd_pub = self.node.create_publisher(
+                    self._cmd_layout.msg_class, topics.LOWCMD, topics.STREAM_OUT
+                )
+                return True
             time.sleep(0.02)
-        self._lowcmd_pub = self.node.create_publisher(self._cmd_layout.msg_class, topics.LOWCMD, topics.STREAM_OUT)
+        return False
 
     def run(self, stop: threading.Event) -> None:
         """Tick at ``tick_hz`` until ``stop`` is set, then send DAMPING for ``EXIT_DAMPING_S``."""
         if self._lowcmd_pub is None:
             raise RuntimeError("policy node: claim_lowcmd() must succeed before run()")
         self._publish_status()
+        realtime.freeze_gc()
         self.rate = rate = FixedRate(self.controller.config.tick_period_s)
         rate.start()
         while not stop.is_set():
@@ -168,8 +194,10 @@ class PolicyNode:
         for _ in range(math.ceil(EXIT_DAMPING_S * self.params.tick_hz)):
             self.tick(time.monotonic())
             rate.wait()
-        if rate.overruns:
-            self.log.info(f"control loop: {rate.overruns} late ticks, {rate.skipped} skipped")
+        self.log.info(
+            f"control loop: {rate.overruns} late ticks, {rate.skipped} skipped; LowState: {self.lowstate_count} "
+            f"taken, {self.lowstate_bad_crc} with a bad CRC ignored"
+        )
 
     def close(self) -> None:
         self.node.destroy_node()
@@ -181,14 +209,34 @@ class PolicyNode:
         self._take_messages(now_s)
         while self._requests:
             self._handle_request(self._requests.popleft())
-        state = self._latest
         mode = self.controller.mode
+        self._ticks += 1
+        if self._ticks % self._graph_check_ticks == 0:
+            self._watch_commanders()
+        state = self._latest
         out = self.controller.tick(now_s, state, self._current_command(now_s, state))
         self._publish(out)
         self.stats.record(now_s, time.monotonic(), self._received_s, time.thread_time() - cpu_start)
         if out.mode is not mode:
             self._publish_status()
         return out
+
+    def _watch_commanders(self) -> None:
+        """Damp (and say so once) while another node publishes /lowcmd; ~10 us when none does."""
+        if self.node.count_publishers(topics.LOWCMD) <= 1:  # the node's own publisher
+            self.controller.interlock = None
+            return
+        if self.controller.interlock is None:
+            names = sorted(
+                _node_name(i.node_namespace, i.node_name) for i in self.node.get_publishers_info_by_topic(topics.LOWCMD)
+            )
+            own = _node_name(self.node.get_namespace(), self.node.get_name())
+            if own in names:
+                names.remove(own)
+            problem = f"another node publishes {topics.LOWCMD} ({', '.join(names)})"
+            self.log.error(f"{problem}: DAMPING")
+            self.controller.interlock = problem
+            self.controller.damp(problem)
 
     def _take_messages(self, now_s: float) -> None:
         for msg, _ in topics.take_all(self._transition_sub):
@@ -204,15 +252,25 @@ class PolicyNode:
                 self._received_s = received_s
 
     def _take_lowstate(self, raw: bytes, stamp_s: float) -> bool:
+        """Parse and check one LowState; False (the message counts as missing) when malformed or its CRC is bad."""
+        self.lowstate_count += 1
         try:
-            msg = self._state_layout.from_cdr(raw)
+            msg = self._state_layout.from_cdr(raw, self._state_struct)
         except ValueError as error:
             self.log.error(str(error), throttle_duration_sec=1.0)
+            return False
+        if int(msg["crc"]) != self._state_layout.crc(msg):
+            self.lowstate_bad_crc += 1
+            self.log.warning(
+                f"LowState with a bad CRC ignored ({self.lowstate_bad_crc} of {self.lowstate_count} so far)",
+                throttle_duration_sec=1.0,
+            )
             return False
         imu, motors = msg["imu_state"], msg["motor_state"]
         self._latest = LowStateView(
             quat_wxyz=imu["quaternion"].astype(np.float64),
             gyro_rad_s=imu["gyroscope"].astype(np.float64),
+            acc_m_s2=imu["accelerometer"].astype(np.float64),
             motor_q=motors["q"].astype(np.float64),
             motor_dq=motors["dq"].astype(np.float64),
             wireless_remote=msg["wireless_remote"].tobytes(),
@@ -261,7 +319,14 @@ class PolicyNode:
     def _publish_status(self, request: str | None = None, accepted: bool | None = None, reason: str | None = None):
         ctrl = self.controller
         self._seq += 1
-        status = {"seq": self._seq, "mode": ctrl.mode.value, "fault": ctrl.fault, "policy_steps": ctrl.policy_steps}
+        status = {
+            "seq": self._seq,
+            "mode": ctrl.mode.value,
+            "fault": ctrl.fault,
+            "policy_steps": ctrl.policy_steps,
+            "lowstate_count": self.lowstate_count,
+            "lowstate_bad_crc": self.lowstate_bad_crc,
+        }
         if request is not None:
             status.update(request=request, accepted=accepted, reason=reason)
         self._status_pub.publish(String(data=json.dumps(status)))
@@ -287,6 +352,14 @@ def _stick_axis(command_name: str) -> tuple[str | None, float]:
     return None, 0.0
 
 
+def _check_interface(name: str) -> None:
+    """Raise ValueError when network interface ``name`` does not exist on this machine."""
+    net = Path("/sys/class/net")
+    if not (net / name).exists():
+        known = ", ".join(sorted(p.name for p in net.iterdir())) if net.is_dir() else "none found"
+        raise ValueError(f"network_interface {name!r} does not exist on this machine (interfaces: {known})")
+
+
 def load(params_file: str, policy: str | None = None) -> tuple[RobotSpec, OnnxPolicy, PolicyNodeParams]:
     """(spec, policy, params) from a parameters file; raises ParamsError / PolicyLoadError / KeyError."""
     robot, params = read_section(params_file, "policy_node", PolicyNodeParams, policy=policy)
@@ -302,17 +375,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         spec, policy, params = load(args.params, args.policy)
+        _check_interface(params.network_interface)
+        scheduling = realtime.use_fifo(params.realtime_priority)
         node_context = Context()
-        rclpy.init(context=node_context, signal_handler_options=SignalHandlerOptions.NO)
+        rclpy.init(context=node_context, domain_id=params.domain_id, signal_handler_options=SignalHandlerOptions.NO)
         node = PolicyNode(spec, policy, params, node_context)
     except (ParamsError, PolicyLoadError, KeyError, ValueError) as error:
         print(f"policy_node: error: {error_line(error)}", file=sys.stderr)
         return 2
     stop = stop_on_signals()
+    node.log.info(scheduling)
     try:
-        node.claim_lowcmd()
-        node.log.info(f"{spec.name}: {params.policy}, LowCmd at {params.tick_hz:g} Hz")
-        node.run(stop)
+        node.log.info(
+            f"waiting for {topics.LOWSTATE} from the robot, then {params.discovery_wait_s:g} s for other commanders"
+        )
+        if node.claim_lowcmd(stop):
+            node.log.info(f"{spec.name}: {params.policy}, LowCmd at {params.tick_hz:g} Hz")
+            node.run(stop)
     except CommanderConflict as error:
         print(f"policy_node: error: {error}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """Latency and jitter of the policy node against the sim bridge, over real DDS.
 
     python -m deploy.sim.bench_latency --params deploy/config/go2_sim2sim.yaml --policy POLICY.onnx [--duration 60]
+        [--load N] [--realtime-priority P]
 
 Starts the sim bridge (a subprocess: the robot) and a LowCmd listener (a subprocess: the robot's
 receive side), runs the policy node in this process, requests stand then policy, and measures for
@@ -11,7 +12,11 @@ receive side), runs the policy node in this process, requests stand then policy,
 - LowState in -> LowCmd out: DDS reception of each LowState -> the first LowCmd computed from it is
   published (includes the wait for the next 2 ms deadline, so about 1 ms on average);
 - command-stream period as published and as received (DDS reception stamps) by the listener, and its
-  jitter |period - 2 ms|.
+  jitter |period - 2 ms|: the gap between LowCmds the robot sees;
+- garbage-collector pauses in the node's process during the window.
+
+``--load N`` adds N busy-looping processes at normal priority (a competing CPU load);
+``--realtime-priority`` overrides the node's ``realtime_priority`` (0: normal scheduling).
 
 Run it in a private ROS_DOMAIN_ID: the bridge must be the only /lowstate publisher.
 """
@@ -19,6 +24,8 @@ Run it in a private ROS_DOMAIN_ID: the bridge must be the only /lowstate publish
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import gc
 import os
 import signal
 import subprocess
@@ -35,12 +42,15 @@ from rclpy.context import Context
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 
-from deploy.robot import topics
+from deploy.robot import realtime, topics
 from deploy.robot.policy_node import PolicyNode, load
 from deploy.robot.state_machine import Mode
 
 STARTUP_TIMEOUT_S = 60.0
 """Longest wait for the bridge, discovery and the stand-up, s."""
+LISTENER_PRIORITY = 45
+"""SCHED_FIFO priority of the listener (where permitted), so that its DDS reception stamps measure the
+command stream, not the listener's own preemption (the robot's receiver is firmware)."""
 LISTENER_QUEUE = 100
 """LowCmd queued by the listener between its 10 ms polls (5 expected)."""
 
@@ -48,6 +58,7 @@ LISTENER_QUEUE = 100
 def listen(family: str, out: Path) -> int:
     """Record the DDS reception time of every /lowcmd (on the time.monotonic() clock) until SIGINT/SIGTERM,
     then save them to ``out``. Polls every 10 ms: the reception stamps are exact without a busy executor."""
+    print(f"bench: listener {realtime.use_fifo(LISTENER_PRIORITY)}", flush=True)
     context = Context()
     rclpy.init(context=context, signal_handler_options=SignalHandlerOptions.NO)
     node = rclpy.create_node("legged_bench_listener", context=context)
@@ -99,6 +110,24 @@ def _drive(node: PolicyNode, duration_s: float, stop: threading.Event, window: l
         stop.set()
 
 
+class GcPauses:
+    """(start, duration) of every garbage collection in this process while installed (``gc.callbacks``), s."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float]] = []
+        self._start = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.monotonic()
+        else:
+            self.pauses.append((self._start, time.monotonic() - self._start))
+
+    def close(self) -> None:
+        gc.callbacks.remove(self._callback)
+
+
 def _figures(name: str, values_ms: np.ndarray) -> str:
     p50, p99, p999 = np.percentile(values_ms, [50, 99, 99.9])
     return f"  {name:<36} p50 {p50:7.3f}  p99 {p99:7.3f}  p99.9 {p999:7.3f}  max {values_ms.max():7.3f} ms"
@@ -129,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--params", help="parameters YAML (robot, policy node and bridge settings)")
     parser.add_argument("--policy", help="ONNX policy (overrides policy_node.policy)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds measured in POLICY (default 60)")
+    parser.add_argument("--load", type=int, default=0, help="busy-looping processes competing for the CPUs")
+    parser.add_argument("--realtime-priority", type=int, help="overrides policy_node.realtime_priority")
     parser.add_argument("--listen", metavar="OUT.npy", help=argparse.SUPPRESS)  # the listener subprocess
     parser.add_argument("--family", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -137,7 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.params:
         parser.error("--params is required")
     spec, policy, params = load(args.params, args.policy)
-    print(f"bench: {spec.name}, {args.duration:g} s in POLICY; load average {os.getloadavg()[0]:.2f}", flush=True)
+    if args.realtime_priority is not None:
+        params = dataclasses.replace(params, realtime_priority=args.realtime_priority)
+    print(
+        f"bench: {spec.name}, {args.duration:g} s in POLICY, {args.load} busy processes, realtime_priority "
+        f"{params.realtime_priority}; load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         arrivals_file = Path(tmp) / "arrivals.npy"
         me = [sys.executable, "-m", "deploy.sim.bench_latency"]
@@ -145,15 +182,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             subprocess.Popen([sys.executable, "-m", "deploy.sim.bridge", "--params", args.params]),
             subprocess.Popen([*me, "--listen", str(arrivals_file), "--family", spec.message_family]),
         ]
+        busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.load)]
+        print(f"bench: policy node {realtime.use_fifo(params.realtime_priority)}", flush=True)
         context = Context()
         rclpy.init(context=context, signal_handler_options=SignalHandlerOptions.NO)
         node = PolicyNode(spec, policy, params, context)
         stop, window = threading.Event(), []
+        gc_pauses = GcPauses()
         try:
             node.claim_lowcmd()
             threading.Thread(target=_drive, args=(node, args.duration, stop, window), daemon=True).start()
             node.run(stop)
         finally:
+            gc_pauses.close()
+            for process in busy:
+                process.kill()
+                process.wait()
             node.close()
             rclpy.shutdown(context=context)
             for child in children:
@@ -171,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in report(rows, arrivals, node.controller.config.tick_period_s):
         print(line)
     print(f"  control loop: {node.rate.overruns} late ticks, {node.rate.skipped} skipped (whole run)")
+    pauses_ms = np.array([d for start, d in gc_pauses.pauses if window[0] <= start <= window[1]]) * 1e3
+    longest = f", longest {pauses_ms.max():.3f} ms, total {pauses_ms.sum():.2f} ms" if len(pauses_ms) else ""
+    print(f"  GC: {len(pauses_ms)} collections in the window{longest}")
     return 0
 
 

@@ -96,6 +96,7 @@ def lowstate(
     return LowStateView(
         quat_wxyz=np.array([1.0, 0.0, 0.0, 0.0]) if quat is None else quat,
         gyro_rad_s=np.zeros(3),
+        acc_m_s2=np.array([0.0, 0.0, 9.81]),
         motor_q=motor_q,
         motor_dq=motor_dq,
         wireless_remote=encode_remote(RemoteState(buttons=frozenset(buttons))),

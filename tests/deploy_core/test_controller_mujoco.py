@@ -53,6 +53,7 @@ class Go2Sim:
         return LowStateView(
             quat_wxyz=self.data.qpos[3:7].copy(),
             gyro_rad_s=self.data.qvel[3:6].copy(),  # free-joint angular velocity is in the body frame
+            acc_m_s2=np.zeros(3),  # this model has no accelerometer; the controller only bounds the reading
             motor_q=motor_q,
             motor_dq=motor_dq,
             wireless_remote=encode_remote(RemoteState(buttons=self.buttons)),
@@ -102,7 +103,7 @@ def test_go2_stands_up_runs_the_policy_and_damps_when_lowstate_stops(go2_onnx: P
     ticks_before = round(now / TICK_S)
     while ctrl.mode is Mode.POLICY:
         run(TICK_S, fresh=False)  # LowState stops arriving
-    late_s = round(now / TICK_S) * TICK_S - ticks_before * TICK_S - ctrl.config.state_timeout_s
+    late_s = round(now / TICK_S) * TICK_S - ticks_before * TICK_S - ctrl.config.guards.state_timeout_s
     assert late_s <= 2 * TICK_S + 1e-9, f"DAMPING {late_s * 1000:.1f} ms after the timeout"
     height = sim.height_m
     run(1.0, fresh=False)

@@ -1,4 +1,6 @@
-"""Faults in sim2sim over real DDS: LowState stops, huge actions, corrupted LowCmd, a second commander."""
+"""Faults in sim2sim over real DDS: huge actions, corrupted LowCmd, a second node at start.
+
+Each fault against the node alone, with the test's own LowState publisher, is in test_node_faults.py."""
 
 from __future__ import annotations
 
@@ -7,45 +9,25 @@ from pathlib import Path
 
 from deploy.robot import topics
 from deploy.robot.wire import WireLayout
-from deploy.sim import topics as sim_topics
 
-from .test_sim2sim import RANGE_TOLERANCE_RAD, assert_commands_clean
-
-CONTROL_PERIOD_S = 0.02
+from .test_sim2sim import assert_commands_clean
 
 
-def test_lowstate_stop_damps_within_two_control_periods_of_the_timeout(sim2sim, go2_policy: Path):
-    run = sim2sim("go2", go2_policy, bridge={"start_pose": "standing"})
-    run.start_pair()
-    run.request("stand")
-    run.wait_mode("READY")
-    run.request("policy")
-    run.wait_mode("POLICY")
-    run.wait_sim_time(0.5)
-
-    run.publish(sim_topics.SIM_CONTROL, "stop")
-    sim = run.wait_sim(lambda s: s["stop_to_damping_s"] is not None, "a DAMPING LowCmd after LowState stopped")
-    late_s = sim["stop_to_damping_s"] - run.node_params.get("state_timeout_s", 0.1)
-    print(
-        f"last LowState -> first DAMPING LowCmd: {sim['stop_to_damping_s'] * 1000:.1f} ms "
-        f"({late_s * 1000:.1f} ms after the timeout)"
-    )
-    assert late_s <= 2 * CONTROL_PERIOD_S, f"DAMPING {late_s * 1000:.1f} ms after the timeout"
-    damped = run.wait_mode("DAMPING")
-    assert "old" in damped["fault"], damped
-    assert_commands_clean(sim)
-
-
-def test_huge_actions_keep_targets_in_joint_ranges_and_lowcmd_with_bad_crc_is_ignored(sim2sim, go2_huge_policy: Path):
+def test_huge_actions_stay_in_joint_ranges_until_saturation_damps_and_lowcmd_with_bad_crc_is_ignored(
+    sim2sim, go2_huge_policy: Path
+):
     run = sim2sim("go2", go2_huge_policy, bridge={"start_pose": "hanging"})
     run.start_pair()
     run.request("stand")
     run.wait_mode("READY")
     run.request("policy")
     run.wait_mode("POLICY")
-    sim = run.wait_sim_time(1.0)
-    assert sim["cmd_kind"] == "POSITION"
-    assert_commands_clean(sim)
+    damped = run.wait_mode("DAMPING")
+    # The saturation guard damps after 0.2 s; a leg flung into MuJoCo's soft joint limit can overshoot it by
+    # more than the 0.2 rad margin first, and the impossible-reading guard damps instead (both are correct).
+    assert re.match(r"policy actions saturated \(\|a\| >= 100 on |LowState q of \w+ is ", damped["fault"]), damped
+    sim = run.wait_sim(lambda s: s["cmd_kind"] == "DAMPING", "damping commands at the bridge")
+    assert_commands_clean(sim)  # every POSITION LowCmd of the saturated policy inside the joint ranges
 
     # A LowCmd that would bend every joint far out of range, with its CRC off by one: the bridge drops it.
     layout = WireLayout(topics.message_types("unitree_go")[0])
@@ -68,9 +50,9 @@ def test_huge_actions_keep_targets_in_joint_ranges_and_lowcmd_with_bad_crc_is_ig
     run.spin_until(counted, "three bad-CRC LowCmd counted by the bridge")
     sim = run.wait_sim_time(0.2)
     assert 3 <= sim["bad_crc_count"] <= sent and sim["malformed_count"] == 0
-    assert sim["max_target_excursion_rad"] <= RANGE_TOLERANCE_RAD, "no bad LowCmd was applied or range-checked"
+    assert sim["max_target_excursion_rad"] <= 0.0, "no bad LowCmd was applied or range-checked"
     assert sim["lowcmd_count"] > sim["bad_crc_count"] + 500, "the node's LowCmd kept coming"
-    assert run.statuses[-1]["mode"] == "POLICY"
+    assert run.statuses[-1]["mode"] == "DAMPING"
 
 
 def test_second_policy_node_refuses_to_start_while_one_commands_the_robot(sim2sim, go2_policy: Path):

@@ -110,8 +110,9 @@ def test_policy_command_comes_from_the_cmd_topic_clamped_and_zero_once_stale(con
     node = PolicyNode(GO2, policy, params, contexts[0])
     peer = rclpy.create_node("peer", context=contexts[1])
     try:
-        node.claim_lowcmd()
-        step = to_policy(node, FakeRobot(peer))
+        robot = FakeRobot(peer)
+        assert node.claim_lowcmd(), "claimed once the robot's /lowstate publisher is discovered"
+        step = to_policy(node, robot)
         cmd = peer.create_publisher(Float32MultiArray, topics.CMD, topics.EVENTS)
         cmd.publish(Float32MultiArray(data=[0.5, -2.0, 0.25]))
         until(lambda: policy.last_command()[0] != 0, "the /cmd command reaching the policy", step)
@@ -128,8 +129,8 @@ def test_policy_command_comes_from_the_remote_sticks_scaled_to_the_command_range
     node = PolicyNode(GO2, policy, params, contexts[0])
     peer = rclpy.create_node("peer", context=contexts[1])
     try:
-        node.claim_lowcmd()
         robot = FakeRobot(peer)
+        assert node.claim_lowcmd()
         step = to_policy(node, robot)
         robot.remote(RemoteState(ly=0.5, lx=1.0, rx=-1.0))  # forward, full right, full left turn
         until(lambda: policy.last_command()[0] != 0, "the stick command reaching the policy", step)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from legged_envs.config import ConfigError, load_config
+from legged_envs.config import ConfigError
+from legged_envs.config.loader import display_path
 
 # Idle OpenMP threads of torch otherwise spin between ops and steal the cores MuJoCo's thread pool
 # steps the worlds on (measured: env loop 12.0k -> 13.2k env-steps/s, 1024 Go2 worlds, 2 cores).
@@ -16,27 +18,33 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from legged_envs.bench import run_cpu_bench, run_gpu_bench
+    from legged_envs.bench import RAW_SIDES, run_cpu_bench, run_gpu_bench
+    from legged_envs.tasks.registry import load_task_config
 
-    cfg = load_config(args.config, args.overrides)
-    print(f"legged bench: robot={cfg.robot} backend={cfg.sim.backend} device={cfg.sim.device}", flush=True)
+    task, cfg, task_cls = load_task_config(args.config, args.overrides)
+    print(f"legged bench: task={task} robot={cfg.robot} backend={cfg.sim.backend} device={cfg.sim.device}", flush=True)
     if cfg.sim.backend == "mujoco_warp":
         print("env loop on MuJoCo Warp (env-steps/s):", flush=True)
-        run_gpu_bench(cfg)
+        run_gpu_bench(cfg, task_cls)
         return 0
-    threads = cfg.sim.num_threads or "all"
+    bench, threads = cfg.bench, cfg.sim.num_threads or "all"
     print(
-        f"{cfg.bench.num_worlds} worlds, {threads} threads, decimation {cfg.sim.decimation}, "
-        f"{cfg.bench.num_steps} control steps after {cfg.bench.warmup_steps} warm-up, "
-        f"median of {cfg.bench.rounds} interleaved rounds",
+        f"{bench.num_worlds} worlds, {threads} threads, decimation {cfg.sim.decimation}, "
+        f"{bench.num_steps} control steps (training: one iteration of {cfg.train.num_steps_per_env} steps) per side, "
+        f"median of {bench.rounds} interleaved rounds",
         flush=True,
     )
-    result = run_cpu_bench(cfg)
-    print(f"  env loop (LeggedEnv + MujocoCpuBackend):   {result.env_loop:10,.0f} env-steps/s")
-    print(f"  raw mujoco.batch.Batch:                    {result.raw_batch:10,.0f} env-steps/s")
-    print(f"  raw mujoco.batch.Batch (persistent, VEL):  {result.raw_batch_persistent:10,.0f} env-steps/s")
-    print(f"  raw mujoco.rollout:                        {result.raw_rollout:10,.0f} env-steps/s")
-    print(f"  ratio env loop / fastest raw:              {result.ratio:10.3f}  (goal >= 0.9)")
+    result = run_cpu_bench(cfg, task_cls, training=not args.no_training)
+    labels = {
+        "raw_batch": "raw mujoco.batch.Batch",
+        "raw_batch_persistent": "raw mujoco.batch.Batch (persistent, VEL)",
+        "raw_rollout": "raw mujoco.rollout",
+        "env_loop": f"env loop (LeggedEnv + {task} task)",
+        "training": "training (env + PPO update)",
+    }
+    for side, rate in result.rates.items():
+        ratio = "" if side in RAW_SIDES else f"   {result.ratio(side):.3f} x fastest raw"
+        print(f"  {labels[side]:<42} {rate:10,.0f} env-steps/s{ratio}")
     return 0
 
 
@@ -83,31 +91,58 @@ def _export(args: argparse.Namespace) -> int:
 def _deploy(argv: list[str]) -> int:
     from deploy.robot.policy_node import main as policy_node_main
 
-    return policy_node_main(argv)
+    return _checked_params("deploy", argv) or policy_node_main(argv)
 
 
 def _sim2sim(argv: list[str]) -> int:
     from deploy.sim.sim2sim import main as sim2sim_main
 
-    return sim2sim_main(argv)
+    return _checked_params("sim2sim", argv) or sim2sim_main(argv)
 
 
+def _checked_params(command: str, argv: list[str]) -> int:
+    """Read the ``--params`` file before the deploy side starts anything: 0 when it is usable, else one line and 2."""
+    from deploy.robot.params import ParamsError, PolicyNodeParams, read_section
+    from deploy.sim.params import SimBridgeParams
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--params")
+    parser.add_argument("--policy")
+    known, _ = parser.parse_known_args(argv)
+    if known.params is None:
+        return 0  # the deploy side's own parser says what is missing
+    try:
+        read_section(known.params, "policy_node", PolicyNodeParams, policy=known.policy)
+        if command == "sim2sim":
+            read_section(known.params, "sim_bridge", SimBridgeParams)
+    except ParamsError as error:
+        message = str(error)
+    except UnicodeDecodeError:
+        message = f"{known.params}: not UTF-8 text"
+    except RecursionError:
+        message = f"{known.params}: not valid YAML: nested too deeply"
+    else:
+        return 0
+    print(f"legged {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+MAX_EPISODES = 1_048_576
+"""Most episodes ``legged eval`` runs (one parallel env each, the env count's bound)."""
 PASS_THROUGH = {"deploy": _deploy, "sim2sim": _sim2sim}
 """Subcommands that hand their arguments to the deploy side's own parser."""
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected an integer > 0, got {text}")
-    return value
+def _number_up_to(kind: type[int] | type[float], limit: float) -> Callable[[str], float]:
+    """An argparse type: a ``kind`` number in (0, ``limit``]."""
 
+    def number(text: str) -> float:
+        value = kind(text)
+        if not 0 < value <= limit:
+            raise argparse.ArgumentTypeError(f"expected {kind.__name__} in (0, {kind(limit)}], got {text}")
+        return value
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
-    return value
+    return number
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -120,9 +155,10 @@ def _size(text: str) -> tuple[int, int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="legged", description="Sim-to-real RL for Unitree legged robots.")
     commands = parser.add_subparsers(dest="command", required=True)
-    bench = commands.add_parser("bench", help="env loop vs raw MuJoCo throughput")
+    bench = commands.add_parser("bench", help="raw MuJoCo vs env loop vs training throughput of a task config")
     bench.add_argument("config", nargs="?", default="configs/bench.yaml", help="YAML config (default: %(default)s)")
     bench.add_argument("overrides", nargs="*", help="dotted overrides, e.g. bench.num_worlds=256")
+    bench.add_argument("--no-training", action="store_true", help="leave out the training side")
     bench.set_defaults(run=_bench)
 
     train = commands.add_parser("train", help="train a policy with rsl-rl PPO (torchrun for several processes)")
@@ -135,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="tracking errors and fall rate of a trained policy")
     evaluate.add_argument("run_dir", metavar="RUN", help="run directory")
     evaluate.add_argument("overrides", nargs="*", help="dotted overrides of the run's config")
-    evaluate.add_argument("--episodes", type=_positive_int, default=64, help="episodes (parallel envs), default 64")
+    episodes = _number_up_to(int, MAX_EPISODES)
+    evaluate.add_argument("--episodes", type=episodes, default=64, help="episodes (parallel envs), default 64")
     evaluate.add_argument("--out", help="directory for eval.json and eval.md (default: the run directory)")
     evaluate.add_argument("--checkpoint", help="checkpoint file (default: the run's latest)")
     evaluate.set_defaults(run=_eval)
@@ -145,8 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("overrides", nargs="*", help="dotted overrides of the run's config")
     play.add_argument("--commands", help="YAML command script (a list of {duration_s, <command>: value})")
     play.add_argument("--out", help="video file, .mp4 or .gif (default: RUN/play.mp4)")
-    play.add_argument("--seconds", type=_positive_float, help="length (default: the command script's, else 10)")
-    play.add_argument("--fps", type=_positive_int, default=25, help="frames per second, default 25")
+    seconds = _number_up_to(float, 86400.0)
+    play.add_argument("--seconds", type=seconds, help="length (default: the command script's, else 10)")
+    play.add_argument("--fps", type=_number_up_to(int, 240), default=25, help="frames per second, default 25")
     play.add_argument("--size", type=_size, default=(640, 480), help="WIDTHxHEIGHT in pixels, default 640x480")
     play.set_defaults(run=_play)
 
@@ -157,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
 
     commands.add_parser("deploy", help="run an exported policy on a Unitree robot: --params FILE [--policy FILE]")
-    commands.add_parser("sim2sim", help="prove a policy on the MuJoCo robot: --params FILE --policy FILE [--seconds S]")
+    commands.add_parser(
+        "sim2sim", help="prove a policy on the MuJoCo robot: --params FILE --policy FILE [--seconds S] [--command K=V]"
+    )
     return parser
 
 
@@ -168,7 +208,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ConfigError, FileNotFoundError, KeyError, ValueError) as error:
+    except OSError as error:  # a folder that cannot be written, a full disk: the file and the reason
+        where = f"{display_path(Path(os.fsdecode(error.filename)).absolute())}: " if error.filename else ""
+        print(f"legged {args.command}: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
+    except (ConfigError, KeyError, ValueError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"legged {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -12,6 +12,9 @@ from typing import Any, Literal
 _HIDDEN_DIMS = {"gt": 0, "le": 16384, "min_items": 1, "max_items": 32}
 """Hidden layer widths: 1 to 32 layers of at most 16384 units."""
 
+MAX_ITERATIONS = 10_000_000
+"""Most PPO iterations a run may have."""
+
 Activation = Literal["elu", "selu", "relu", "lrelu", "tanh", "sigmoid", "softplus", "gelu", "swish", "mish"]
 
 
@@ -69,11 +72,11 @@ class PolicyConfig:
 class TrainConfig:
     """Training run: rollout length, iterations, checkpoints, networks and PPO."""
 
-    max_iterations: int = field(default=1500, metadata={"ge": 1, "le": 10_000_000})
+    max_iterations: int = field(default=1500, metadata={"ge": 1, "le": MAX_ITERATIONS})
     """Total PPO iterations of the run (a resumed run stops at the same total)."""
     num_steps_per_env: int = field(default=24, metadata={"ge": 1, "le": 10_000})
     """Control steps each env collects per iteration."""
-    save_interval: int = field(default=50, metadata={"ge": 1, "le": 10_000_000})
+    save_interval: int = field(default=50, metadata={"ge": 1, "le": MAX_ITERATIONS})
     """Write a checkpoint every this many iterations (and always at the end and on Ctrl-C/SIGTERM)."""
     run_name: str = field(default="", metadata={"pattern": r"[A-Za-z0-9_.-]*"})
     """Suffix of the run directory name; empty = the config file's name."""

@@ -42,6 +42,7 @@ class OnnxPolicy:
         check_against_spec(self.metadata, spec, source)
         self._check_io(source)
         self._input = np.zeros((1, self.obs_dim), dtype=np.float32)
+        self._check_runs(source)
 
     @property
     def obs_dim(self) -> int:
@@ -67,6 +68,22 @@ class OnnxPolicy:
                 raise PolicyLoadError(f"{source}: {name} has shape {shape}, metadata expects (batch, {dim})")
         if inputs[0].type != "tensor(float)":
             raise PolicyLoadError(f"{source}: {INPUT_NAME} has type {inputs[0].type}, expected tensor(float)")
+
+    def _check_runs(self, source: str) -> None:
+        """Run the network once on a zero observation: a model whose inside disagrees with its declared shapes,
+        or that outputs NaN, is refused at load rather than at its first step in POLICY."""
+        try:
+            (actions,) = self.session.run([OUTPUT_NAME], {INPUT_NAME: self._input})
+        except Exception as error:  # onnxruntime raises untyped errors for a graph that cannot run
+            problem = " ".join(str(error).split())[:200] or type(error).__name__
+            raise PolicyLoadError(f"{source}: fails on a zero observation ({problem})") from None
+        if actions.shape != (1, self.num_actions):
+            raise PolicyLoadError(
+                f"{source}: {OUTPUT_NAME} has shape {actions.shape} for one observation, "
+                f"expected (1, {self.num_actions})"
+            )
+        if not np.isfinite(actions).all():
+            raise PolicyLoadError(f"{source}: outputs NaN or infinite actions for a zero observation")
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         """(obs_dim,) observation -> (num_actions,) float32 actions (a new array)."""

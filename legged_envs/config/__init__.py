@@ -4,7 +4,7 @@
 ``base:`` files (loader.py), applies the overrides (overrides.py), picks the schema (the
 YAML's ``schema:`` key, else ``schema``) and validates the result (schema.py, which documents
 the schema convention). Every problem raises ``ConfigError`` with a one-line message such as
-``configs/go2.yaml: env.num_envs: expected int > 0, got -4``.
+``configs/go2.yaml: env.num_envs: expected int in (0, 1048576], got -4``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from legged_envs.config.schema import (
     ConfigError,
     FieldError,
     config_error,
+    latest_origin,
     register_schema,
     registered_schemas,
     show,
@@ -63,7 +64,5 @@ def key_error(path: str | Path, overrides: Sequence[str], key: str, problem: str
     (or override) that set the key, for problems found after loading (e.g. while building the env)."""
     data, origins = load_file(path)
     apply_overrides(data, origins, tuple(overrides))
-    key_path = tuple(key.split("."))
-    found = next((key_path[:n] for n in range(len(key_path), 0, -1) if key_path[:n] in origins), None)
-    label = origins[found].label if found else display_path(Path(path).resolve())
-    return ConfigError(f"{label}: {key}: {problem}")
+    origin = latest_origin(origins, [tuple(key.split("."))])
+    return ConfigError(f"{origin.label if origin else display_path(Path(path).resolve())}: {key}: {problem}")

@@ -10,6 +10,7 @@ bad value was written in.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -74,6 +75,13 @@ def _parse(path: Path) -> dict[str, Any]:
         raise _Unreadable(f"cannot read ({error.strerror})") from None
     except UnicodeDecodeError as error:
         raise _Unreadable(f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})") from None
+    return copy.deepcopy(_parse_text(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_text(text: str) -> dict[str, Any]:
+    """The top-level mapping of a YAML text, cached by content: a file read again in one process (a base, a
+    run's config) is parsed once. Callers get a copy."""
     try:
         data = yaml.load(text, Loader=YamlLoader)
     except yaml.MarkedYAMLError as error:
@@ -144,5 +152,8 @@ def save_config(cfg: Any, path: str | Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     text = yaml.safe_dump(to_dict(cfg), sort_keys=False, default_flow_style=None)
-    tmp.write_text("# Fully resolved config (written by legged_envs.config.save_config).\n" + text)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text("# Fully resolved config (written by legged_envs.config.save_config).\n" + text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -97,6 +97,16 @@ def config_error(origin: Origin, path: KeyPath, problem: str) -> ConfigError:
     return ConfigError(": ".join([*parts, problem]))
 
 
+def latest_origin(origins: Mapping[KeyPath, Origin], paths: list[KeyPath]) -> Origin | None:
+    """The origin of whatever was set last at, above or below any of ``paths`` (``origins`` is in the
+    order the loader merged the values)."""
+    latest = None
+    for key, origin in origins.items():
+        if any(key[: len(path)] == path or path[: len(key)] == key for path in paths):
+            latest = origin
+    return latest
+
+
 def show(value: Any, limit: int = 60) -> str:
     """Short one-line repr of a config value for messages."""
     text = repr(value)
@@ -221,22 +231,15 @@ class _Validator:
     def __init__(self, default: Origin, origins: Mapping[KeyPath, Origin]):
         self.default = default
         self.origins = origins
-        self.order = {path: i for i, path in enumerate(origins)}
-        """Key path -> when it was set (the loader records origins in the order values were merged)."""
-
-    def origin_key(self, path: KeyPath) -> KeyPath | None:
-        """The longest prefix of ``path`` with a recorded origin."""
-        return next((path[:n] for n in range(len(path), 0, -1) if path[:n] in self.origins), None)
 
     def fail(self, path: KeyPath, problem: str) -> NoReturn:
-        key = self.origin_key(path)
-        raise config_error(self.origins[key] if key else self.default, path, problem)
+        origin = next((self.origins[path[:n]] for n in range(len(path), 0, -1) if path[:n] in self.origins), None)
+        raise config_error(origin or self.default, path, problem)
 
     def fail_check(self, section: KeyPath, error: FieldError) -> NoReturn:
         """Report a ``check()`` rule at its key, from the file (or override) that set the latest key it names."""
         paths = [(*section, *key.split(".")) for key in (error.key, *error.related)]
-        keys = [key for key in map(self.origin_key, paths) if key is not None]
-        origin = self.origins[max(keys, key=self.order.__getitem__)] if keys else self.default
+        origin = latest_origin(self.origins, paths) or self.default
         raise ConfigError(f"{origin.label}: {format_path(paths[0])}: {error.problem}")
 
     def dataclass(self, cls: type[T], raw: Any, path: KeyPath) -> T:

@@ -27,31 +27,31 @@ class RandomizationConfig:
 
     enabled: bool = True
     """Master switch: off keeps nominal physics, no pushes, no latency and no observation noise."""
-    friction: Range = field(default=(0.2, 1.25), metadata={"gt": 0})
+    friction: Range = field(default=(0.2, 1.25), metadata={"gt": 0, "le": 10})
     """Sliding friction coefficient of every geom (robot and ground)."""
-    payload_kg: Range = (-1.0, 3.0)
+    payload_kg: Range = field(default=(-1.0, 3.0), metadata={"ge": -100, "le": 1000})
     """Mass added to ``payload_body``, kg."""
     payload_body: str = "base"
     """Body that carries the payload and the CoM offset."""
-    com_offset_m: float = field(default=0.03, metadata={"ge": 0})
+    com_offset_m: float = field(default=0.03, metadata={"ge": 0, "le": 1})
     """Shift of ``payload_body``'s centre of mass, uniform in +-this on each axis, m."""
-    link_mass_scale: Range = field(default=(0.8, 1.2), metadata={"gt": 0})
+    link_mass_scale: Range = field(default=(0.8, 1.2), metadata={"gt": 0, "le": 10})
     """Multiplier on the mass (and inertia) of each of ``link_mass_bodies``."""
     link_mass_bodies: list[str] = field(default_factory=list)
     """Bodies whose mass is scaled (each costs one recomputation of MuJoCo's constants per reset)."""
-    motor_strength: Range = field(default=(0.9, 1.1), metadata={"gt": 0})
+    motor_strength: Range = field(default=(0.9, 1.1), metadata={"gt": 0, "le": 10})
     """Multiplier on each motor's torque, per joint."""
-    kp_scale: Range = field(default=(0.85, 1.15), metadata={"gt": 0})
+    kp_scale: Range = field(default=(0.85, 1.15), metadata={"gt": 0, "le": 10})
     """Multiplier on each joint's PD stiffness."""
-    kd_scale: Range = field(default=(0.85, 1.15), metadata={"gt": 0})
+    kd_scale: Range = field(default=(0.85, 1.15), metadata={"gt": 0, "le": 10})
     """Multiplier on each joint's PD damping."""
-    push_force_n: Range = field(default=(0.0, 100.0), metadata={"ge": 0})
+    push_force_n: Range = field(default=(0.0, 100.0), metadata={"ge": 0, "le": 10000})
     """Magnitude of a horizontal push on ``payload_body``, N (direction uniform)."""
-    push_duration_s: float = field(default=0.1, metadata={"ge": 0})
+    push_duration_s: float = field(default=0.1, metadata={"ge": 0, "le": 60})
     """How long one push lasts, s."""
-    push_interval_s: Range = field(default=(5.0, 10.0), metadata={"gt": 0})
+    push_interval_s: Range = field(default=(5.0, 10.0), metadata={"gt": 0, "le": 3600})
     """Time from an episode start or a push to the next push, s."""
-    action_delay_steps: tuple[int, int] = field(default=(0, 2), metadata={"ge": 0})
+    action_delay_steps: tuple[int, int] = field(default=(0, 2), metadata={"ge": 0, "le": 100})
     """Latency of the joint targets, control steps (per env, redrawn at reset)."""
     obs_noise: dict[str, float] = field(
         default_factory=lambda: {
@@ -60,7 +60,7 @@ class RandomizationConfig:
             "joint_pos_rel": 0.01,
             "joint_vel": 1.5,
         },
-        metadata={"ge": 0},
+        metadata={"ge": 0, "le": 100},
     )
     """Uniform noise amplitude per policy observation term, in the term's raw units (before scaling)."""
 

@@ -20,13 +20,13 @@ class TerrainCurriculumConfig:
 
     enabled: bool = True
     """Move envs between levels at resets; off: every env stays on its starting level."""
-    max_start_level: int = field(default=0, metadata={"ge": 0})
+    max_start_level: int = field(default=0, metadata={"ge": 0, "le": 1000})
     """Envs start on a random level from 0 to this one (capped at the terrain's top level)."""
-    promote_ratio: float = field(default=0.8, metadata={"gt": 0})
+    promote_ratio: float = field(default=0.8, metadata={"gt": 0, "le": 10})
     """Promote when progress along the commanded direction >= this share of the commanded travel."""
-    demote_ratio: float = field(default=0.4, metadata={"ge": 0})
+    demote_ratio: float = field(default=0.4, metadata={"ge": 0, "le": 10})
     """Demote when progress < this share of the commanded travel."""
-    min_commanded_m: float = field(default=2.0, metadata={"ge": 0})
+    min_commanded_m: float = field(default=2.0, metadata={"ge": 0, "le": 10000})
     """Episodes with less commanded travel than this only count falls, m."""
 
 

@@ -99,3 +99,8 @@ def test_motor_index_change_in_the_spec_does_not_matter_but_joint_order_does() -
     reordered = PolicyMetadata(**{**meta.__dict__, "joint_names": meta.joint_names[3:] + meta.joint_names[:3]})
     with pytest.raises(PolicyMismatchError, match=r"^policy\.onnx: joint_names\[0\]: policy has 'FL_hip_joint'"):
         check_against_spec(reordered, GO2)
+
+
+def test_policy_outputting_nan_for_a_zero_observation_is_refused_at_load(go2_onnx: Path, tmp_path: Path) -> None:
+    path = write_variant(go2_onnx, tmp_path / "nan.onnx", bias=np.full(J, np.nan))
+    assert _refusal(path) == f"{path}: outputs NaN or infinite actions for a zero observation"

@@ -1,7 +1,9 @@
-"""Checkpoint files: written atomically (a crash or kill mid-write leaves the previous one whole)."""
+"""Checkpoint files: written atomically (a crash or kill mid-write leaves the previous one whole), and holding
+what makes a resumed run continue the same way every time."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,13 +14,16 @@ import pytest
 import torch
 
 from policies.checkpoint import load_checkpoint, save_checkpoint
+from policies.trainer import train
+
+from .train_support import BASE, tiny, weights
 
 
 def _state(iteration: int, size: int = 1000) -> dict:
     return {
         "actor_state_dict": {"w": torch.full((size,), float(iteration))},
         "critic_state_dict": {},
-        "optimizer_state_dict": {},
+        "optimizer_state_dict": {"state": {}, "param_groups": []},
         "iter": iteration,
     }
 
@@ -42,7 +47,7 @@ path, i = Path(sys.argv[1]), 0
 while True:
     i += 1
     save_checkpoint({"actor_state_dict": {"w": torch.full((4_000_000,), float(i))}, "critic_state_dict": {},
-                     "optimizer_state_dict": {}, "iter": i}, path)
+                     "optimizer_state_dict": {"state": {}, "param_groups": []}, "iter": i}, path)
 """
 
 
@@ -59,3 +64,12 @@ def test_a_kill_during_repeated_writes_never_leaves_a_partial_checkpoint(tmp_pat
     writer.wait(timeout=30)
     state = load_checkpoint(path)
     assert state["iter"] >= 2 and torch.all(state["actor_state_dict"]["w"] == float(state["iter"]))
+
+
+def test_two_resumes_from_one_checkpoint_continue_identically(tmp_path: Path) -> None:
+    run = train(BASE, tiny(tmp_path / "runs", "train.max_iterations=2")).run_dir
+    copies = [shutil.copytree(run, tmp_path / name) for name in ("a", "b")]
+    for copy in copies:
+        train(None, ["train.max_iterations=4"], resume=str(copy))
+    a, b = (weights(copy / "model_4.pt") for copy in copies)
+    assert all(torch.equal(a[key], b[key]) for key in a)

@@ -12,17 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-TERM_NAMES = ("base_ang_vel", "projected_gravity", "joint_pos_rel", "joint_vel", "last_action", "command", "beta")
-"""The fixed vocabulary of observation terms:
-
-- ``base_ang_vel``: IMU gyro, base frame, rad/s (3)
-- ``projected_gravity``: unit gravity direction in the base frame, from the IMU quaternion (3)
-- ``joint_pos_rel``: q - default pose, rad, spec joint order (num_joints)
-- ``joint_vel``: dq, rad/s, spec joint order (num_joints)
-- ``last_action``: the previous policy output (num_joints)
-- ``command``: the task command vector (its dim is the layout's)
-- ``beta``: HoST action rescaler (1)
-"""
+TERM_MEANINGS = {
+    "base_ang_vel": "IMU gyro, base frame, rad/s (3)",
+    "projected_gravity": "unit gravity direction in the base frame, (0, 0, -1) when level, from the IMU quaternion (3)",
+    "joint_pos_rel": "q - default pose, rad, spec joint order (one per joint)",
+    "joint_vel": "dq, rad/s, spec joint order (one per joint)",
+    "last_action": "the previous policy output after clipping (one per joint)",
+    "command": "the task command vector, command_names order (its dim is the layout's)",
+    "beta": "HoST action rescaler (1)",
+}
+"""The fixed vocabulary of observation terms and what each holds (raw, before its scale)."""
+TERM_NAMES = tuple(TERM_MEANINGS)
 
 FIXED_DIMS = {"base_ang_vel": 3, "projected_gravity": 3, "beta": 1}
 """Terms whose dimension does not depend on the robot or the task."""

@@ -7,9 +7,11 @@ a fall is an episode that ended by termination rather than by the time limit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from dataclasses import asdict, dataclass, field, replace
+import os
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,12 @@ from tqdm import tqdm
 
 from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
+from policies.command_sweep import CommandPoint, command_sweep, sweep_rmse
 from policies.rng import seed_everything
-from policies.run_dir import TrainedRun, load_policy, load_run, mean_action
+from policies.run_dir import RunDirError, TrainedRun, load_policy, load_run, make_trained_env, mean_action
 
+COMMAND_TEST_S, SETTLE_S = 6.0, 2.0
+"""Length of each fixed-command test and the settling time before it is measured, s."""
 UNITS = {"vx": "m/s", "vy": "m/s", "yaw_rate": "rad/s", "height": "m", "pitch": "rad", "roll": "rad"}
 """Units of the command dimensions the tasks track (others are shown without a unit)."""
 
@@ -43,7 +48,20 @@ class EvalResult:
     """Mean undiscounted episode return."""
     mean_episode_length_s: float
     tracking_rmse: dict[str, float] = field(default_factory=dict)
-    """Root mean square tracking error per command dimension over every alive step (units: ``UNITS``)."""
+    """Root mean square tracking error per command dimension over every alive step, random commands resampled as
+    in training (units: ``UNITS``)."""
+    command_tests: list[CommandPoint] = field(default_factory=list)
+    """Fixed-command tests: each dimension held at values across its trained range (``policies.command_sweep``)."""
+    command_test_rmse: dict[str, float] = field(default_factory=dict)
+    """RMSE per dimension over its fixed-command tests."""
+    zero_action_rmse: dict[str, float] = field(default_factory=dict)
+    """The same tests' RMSE for a policy that always outputs 0 (holds the default pose): the do-nothing baseline."""
+    targets: dict[str, float] = field(default_factory=dict)
+    """The task's RMSE target per dimension (``Task.tracking_targets``); a policy meets it when
+    ``command_test_rmse`` is at most this and the fall rates at most ``max_fall_rate``."""
+    max_fall_rate: float = 0.01
+    meets_target: dict[str, bool] = field(default_factory=dict)
+    """Per dimension with moving fixed-command tests: RMSE and every fall rate within target (``meets_targets``)."""
 
 
 def run_episodes(env: LeggedEnv, policy: Any, progress: bool = False) -> dict[str, Any]:
@@ -81,23 +99,38 @@ def run_episodes(env: LeggedEnv, policy: Any, progress: bool = False) -> dict[st
     }
 
 
-def evaluate(run: TrainedRun, episodes: int, progress: bool = False) -> EvalResult:
-    """Run ``episodes`` episodes of ``run``'s policy in its training config (``episodes`` parallel envs)."""
-    cfg = replace(run.cfg, env=replace(run.cfg.env, num_envs=episodes))
-    seed_everything(cfg.seed)
-    env = LeggedEnv(cfg, run.task_cls)
+def evaluate(run: TrainedRun, episodes: int, progress: bool = False, command_tests: bool = True) -> EvalResult:
+    """Run ``episodes`` episodes of ``run``'s policy in its training config (``episodes`` parallel envs), then,
+    with ``command_tests`` and a task that has commands, the fixed-command tests on the same envs."""
+    seed_everything(run.cfg.seed)
+    env = make_trained_env(run, episodes)
     actor = load_policy(run, env.get_observations(), env.num_actions)
-    stats = run_episodes(env, lambda obs: mean_action(actor, obs), progress=progress)
+    policy = lambda obs: mean_action(actor, obs)  # noqa: E731
+    stats = run_episodes(env, policy, progress=progress)
+    points, baseline = [], []
+    if command_tests and getattr(env.task, "command_names", ()):
+        seconds = min(COMMAND_TEST_S, run.cfg.env.episode_length_s)
+        settle_s = min(SETTLE_S, seconds / 2)
+        points = command_sweep(env, policy, settle_s=settle_s, seconds=seconds, progress=progress)
+        zero = torch.zeros(env.num_envs, env.num_actions, device=env.device)
+        baseline = command_sweep(env, lambda obs: zero, settle_s=settle_s, seconds=seconds, progress=progress)
+    targets = dict(env.task.tracking_targets)
     env.close()
-    return EvalResult(
+    result = EvalResult(
         task=run.task_name,
         run_dir=str(run.run_dir),
         checkpoint=run.checkpoint.name,
         iteration=run.iteration,
         episodes=episodes,
-        episode_length_s=cfg.env.episode_length_s,
+        episode_length_s=run.cfg.env.episode_length_s,
         **stats,
+        command_tests=points,
+        command_test_rmse=sweep_rmse(points),
+        zero_action_rmse=sweep_rmse(baseline),
+        targets=targets,
     )
+    result.meets_target = meets_targets(result)
+    return result
 
 
 def markdown(result: EvalResult) -> str:
@@ -115,19 +148,71 @@ def markdown(result: EvalResult) -> str:
         f"| mean episode length | {result.mean_episode_length_s:.2f} s |",
     ]
     if result.tracking_rmse:
-        lines += ["", "| command | tracking RMSE | unit |", "| --- | --- | --- |"]
+        lines += ["", "Random commands, resampled as in training:", ""]
+        lines += ["| command | tracking RMSE | unit |", "| --- | --- | --- |"]
         lines += [f"| {name} | {value:.4f} | {UNITS.get(name, '')} |" for name, value in result.tracking_rmse.items()]
+    if result.command_tests:
+        lines += ["", *command_test_lines(result)]
     return "\n".join(lines) + "\n"
 
 
+def meets_targets(result: EvalResult) -> dict[str, bool]:
+    """Command name -> whether its fixed-command RMSE and every fall rate of its tests are within target; a
+    dimension trained only at 0 is left out (standing still would pass it)."""
+    falls: dict[str, float] = {}
+    for point in result.command_tests:
+        falls[point.command] = max(falls.get(point.command, 0.0), point.fall_rate)
+    moving = {point.command for point in result.command_tests if point.value != 0.0}
+    return {
+        name: rmse <= result.targets[name] and falls[name] <= result.max_fall_rate
+        for name, rmse in result.command_test_rmse.items()
+        if name in result.targets and name in moving
+    }
+
+
+def command_test_lines(result: EvalResult) -> list[str]:
+    """Markdown: the verdict per dimension, then every fixed-command test."""
+    verdict = result.meets_target
+    lines = [
+        f"Fixed commands (one dimension at a time, others 0; settled {SETTLE_S:g} s, then measured):",
+        "",
+        f"| command | RMSE | zero-action RMSE | target | worst falls (<= {result.max_fall_rate:.0%}) | meets target |",
+        "|" + " --- |" * 6,
+    ]
+    for name, rmse in result.command_test_rmse.items():
+        worst = max(p.fall_rate for p in result.command_tests if p.command == name)
+        target = result.targets.get(name)
+        target_text = f"{target:g} {UNITS.get(name, '')}" if target is not None else "-"
+        met = "untested (trained at 0 only)" if name not in verdict else "yes" if verdict[name] else "**no**"
+        zero = result.zero_action_rmse.get(name, math.nan)
+        lines.append(f"| {name} | {rmse:.4f} | {zero:.4f} | {target_text} | {worst:.1%} | {met} |")
+    lines += [
+        "",
+        "| command | value | achieved (mean) | RMSE | falls | envs |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {p.command} | {p.value:+.3f} | {p.achieved:+.4f} | {p.rmse:.4f} | {p.fall_rate:.1%} | {p.envs} |"
+        for p in result.command_tests
+    ]
+    return lines
+
+
 def write_results(result: EvalResult, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``eval.json`` and ``eval.md`` into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``eval.json`` and ``eval.md`` into ``out_dir``, each atomically (a temp file of this process, then
+    a rename): a failed write leaves the previous file and no temp file, and raises ``OSError`` naming the file."""
     json_path, md_path = out_dir / "eval.json", out_dir / "eval.md"
     for path, text in ((json_path, json.dumps(asdict(result), indent=2) + "\n"), (md_path, markdown(result))):
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text)
+            tmp.replace(path)
+        except OSError as error:
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        finally:
+            with contextlib.suppress(OSError):  # none was made (no folder), or it was renamed
+                tmp.unlink()
     return json_path, md_path
 
 
@@ -142,7 +227,12 @@ def evaluate_run(
     run = load_run(Path(run_dir), overrides, Path(checkpoint) if checkpoint else None)
     print(f"legged eval: {display_path(run.checkpoint)} ({run.iteration} iterations), {episodes} episodes", flush=True)
     result = evaluate(run, episodes, progress=True)
-    json_path, md_path = write_results(result, Path(out_dir) if out_dir else run.run_dir)
-    print(markdown(result), end="")
+    print(markdown(result), end="", flush=True)  # first: a folder that cannot be written loses no result
+    out = Path(out_dir) if out_dir else run.run_dir
+    try:
+        json_path, md_path = write_results(result, out)
+    except OSError as error:
+        where = display_path(Path(error.filename).absolute())
+        raise RunDirError(f"{where}: cannot write ({error.strerror}); the results are printed above") from None
     print(f"legged eval: wrote {display_path(json_path)} and {display_path(md_path)}")
     return result

@@ -72,10 +72,15 @@ def export_policy(
     """Write ``actor(obs_normalizer(obs))`` as ONNX with ``metadata`` to ``path`` (temp file + os.replace).
 
     ``actor`` maps (B, obs_dim) -> (B, num_actions); both modules are copied to the CPU in eval mode.
-    Raises ``ValueError`` when the actor's shapes disagree with the metadata.
+    Raises ``ValueError`` when the actor's shapes disagree with the metadata or its weights are not finite.
     """
     path = Path(path)
     module = _NormalizedActor(copy.deepcopy(actor), copy.deepcopy(obs_normalizer)).cpu().eval()
+    for name, tensor in module.state_dict().items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise ValueError(
+                f"export: {name} holds NaN or infinite values; a policy that would output them is not written"
+            )
     obs_dim = metadata.obs_layout.obs_dim
     example = torch.zeros(2, obs_dim)
     with torch.no_grad():

@@ -23,7 +23,7 @@ from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
 from policies.command_script import Segment, command_at, load_command_script, script_duration
 from policies.rng import seed_everything
-from policies.run_dir import load_policy, load_run, mean_action
+from policies.run_dir import load_policy, load_run, make_trained_env, mean_action
 
 DEFAULT_SECONDS = 10.0
 """Video length without a command script, s."""
@@ -112,10 +112,9 @@ def play_run(
 ) -> Path:
     """``legged play``: write a video of run ``run_dir``'s policy; returns its path."""
     run = load_run(Path(run_dir), overrides)
-    cfg = run.cfg
-    cfg = replace(cfg, env=replace(cfg.env, num_envs=1), sim=replace(cfg.sim, backend="mujoco", device="cpu"))
+    cfg = replace(run.cfg, sim=replace(run.cfg.sim, backend="mujoco", device="cpu"))
     seed_everything(cfg.seed)
-    env = LeggedEnv(cfg, run.task_cls)
+    env = make_trained_env(run, 1, cfg)
     segments = _script(env, commands)
     seconds = seconds or (script_duration(segments) if segments else DEFAULT_SECONDS)
     frames, stride, actual_fps = frame_plan(seconds, fps, env.control_dt)

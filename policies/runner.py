@@ -24,6 +24,7 @@ import torch
 import torch.distributed as tdist
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils import check_nan
+from tensordict import TensorDict
 
 from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
@@ -126,21 +127,10 @@ class LeggedRunner(OnPolicyRunner):
         with stop.installed():
             for it in range(start, total):
                 started = time.time()
-                with torch.inference_mode():
-                    for _ in range(self.cfg["num_steps_per_env"]):
-                        actions = alg.act(obs)
-                        obs, rewards, dones, extras = env.step(actions.to(env.device))
-                        check_nan(obs, rewards, dones)
-                        obs, rewards, dones = obs.to(self.device), rewards.to(self.device), dones.to(self.device)
-                        alg.process_env_step(obs, rewards, dones, extras)
-                        logger.process_env_step(rewards, dones, extras, None)
-                        if stop.requested and not self.is_distributed:
-                            break  # drop the partial rollout: the last completed iteration is what gets saved
-                    if stop.requested and not self.is_distributed:
-                        alg.storage.clear()
-                        break
-                    collect_time = time.time() - started
-                    alg.compute_returns(obs)
+                obs, complete = self.collect(obs, stop)
+                if not complete:
+                    break
+                collect_time = time.time() - started
                 learn_started = time.time()
                 losses = alg.update()
                 learn_time = time.time() - learn_started
@@ -164,6 +154,27 @@ class LeggedRunner(OnPolicyRunner):
         if logger.writer is not None:
             logger.writer.close()  # type: ignore[union-attr]
         return stopped_by
+
+    def collect(self, obs: TensorDict, stop: StopRequest | None = None) -> tuple[TensorDict, bool]:
+        """One rollout of ``num_steps_per_env`` steps into the algorithm's storage, returns computed.
+
+        Returns the last observations and whether the rollout completed: a stop request (single process)
+        drops the partial rollout, so the last completed iteration is what gets saved.
+        """
+        env, alg, logger = self.env, self.alg, self.logger
+        with torch.inference_mode():
+            for _ in range(self.cfg["num_steps_per_env"]):
+                actions = alg.act(obs)
+                obs, rewards, dones, extras = env.step(actions.to(env.device))
+                check_nan(obs, rewards, dones)
+                obs, rewards, dones = obs.to(self.device), rewards.to(self.device), dones.to(self.device)
+                alg.process_env_step(obs, rewards, dones, extras)
+                logger.process_env_step(rewards, dones, extras, None)
+                if stop is not None and stop.requested and not self.is_distributed:
+                    alg.storage.clear()
+                    return obs, False
+            alg.compute_returns(obs)
+        return obs, True
 
     def _log(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from legged_envs.obs_layout import PER_JOINT_TERMS, ObsLayout, ObsLayoutError
@@ -64,6 +64,9 @@ class PolicyMetadata:
     """``"unitree_hg"`` or ``"unitree_go"``."""
     action_clip: float | None = DEFAULT_ACTION_CLIP
     """Actions are clipped to +-action_clip before use and before being fed back; None: no clip."""
+    conventions: Mapping[str, str] = field(default_factory=dict)
+    """Plain-language meaning of observation terms, commands and actions (frames, units, signs) for a reader or
+    another simulator; informational, never checked (optional in the file)."""
     format_version: int = FORMAT_VERSION
     """Version of this metadata format."""
 
@@ -81,6 +84,7 @@ class PolicyMetadata:
         command_names: tuple[str, ...] = (),
         command_ranges: tuple[tuple[float, float], ...] = (),
         action_clip: float | None = DEFAULT_ACTION_CLIP,
+        conventions: Mapping[str, str] | None = None,
     ) -> PolicyMetadata:
         """Metadata whose robot fields come from ``spec``."""
         return cls(
@@ -98,6 +102,7 @@ class PolicyMetadata:
             mode_machine=spec.mode_machine,
             message_family=spec.message_family,
             action_clip=action_clip,
+            conventions=dict(conventions or {}),
         )
 
     def to_props(self) -> dict[str, str]:
@@ -118,6 +123,7 @@ class PolicyMetadata:
             "mode_machine": self.mode_machine,
             "message_family": self.message_family,
             "action_clip": self.action_clip,
+            "conventions": dict(self.conventions),
         }
         return {key: json.dumps(value) for key, value in values.items()}
 
@@ -149,6 +155,7 @@ class PolicyMetadata:
             mode_machine=reader.get("mode_machine", int),
             message_family=reader.get("message_family", str),
             action_clip=reader.get("action_clip", float, optional=True),
+            conventions=reader.text_map("conventions"),
             format_version=version,
         )
         _check_consistent(meta, source)
@@ -191,6 +198,15 @@ class _PropsReader:
         if not isinstance(value, list):
             raise self._fail(key, f"expected a list, got {type(value).__name__}")
         return [self._typed(f"{key}[{i}]", item, kind) for i, item in enumerate(value)]
+
+    def text_map(self, key: str) -> dict[str, str]:
+        """An optional JSON object of strings ({} when the key is missing)."""
+        if key not in self.props:
+            return {}
+        value = self._raw(key)
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise self._fail(key, "expected an object of strings")
+        return value
 
     def ranges(self, key: str) -> list[tuple[float, float]]:
         value = self._raw(key)

@@ -172,6 +172,8 @@ class SimBridge:
         report = {
             "sim_time_s": robot.time_s,
             "base_height_m": robot.base_height_m,
+            "base_xy_m": robot.base_xy_m.tolist(),
+            "base_yaw_rad": robot.base_yaw_rad,
             "tilt_rad": tilt_rad(robot.imu_quat_wxyz),
             "joint_q": robot.joint_q.tolist(),
             "held": robot.held,

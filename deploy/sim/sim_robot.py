@@ -155,6 +155,16 @@ class SimRobot:
         """Height of the base body above the floor, m."""
         return float(self.data.xpos[self.model.body(self.spec.base_body).id][2])
 
+    @property
+    def base_xy_m(self) -> np.ndarray:
+        """(2,) world position of the base body on the floor plane, m."""
+        return self.data.xpos[self.model.body(self.spec.base_body).id][:2].copy()
+
+    @property
+    def base_yaw_rad(self) -> float:
+        """Heading of the base about world z, rad."""
+        return float(rpy_from_quat(self.imu_quat_wxyz)[2])
+
 
 def rpy_from_quat(quat_wxyz: np.ndarray) -> np.ndarray:
     """(3,) roll, pitch, yaw (ZYX Euler angles) of a wxyz quaternion, rad."""

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import rclpy
@@ -23,13 +23,15 @@ from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.publisher import Publisher
 from rclpy.signals import SignalHandlerOptions
-from std_msgs.msg import String
+from std_msgs.msg import Float32MultiArray, String
 
 from deploy.robot import topics
 from deploy.sim import topics as sim_topics
 
 TIMEOUT_S = 40.0
 """Upper bound for anything to happen (process start, discovery, a mode change) on a loaded machine."""
+COMMAND_RATE_HZ = 20.0
+"""Rate of the /cmd messages of ``hold_command``, Hz (the node treats a /cmd older than its timeout as zero)."""
 STOP_GRACE_S = 5.0
 """Time a process gets to exit after SIGINT before it is killed, s."""
 
@@ -67,6 +69,7 @@ class Sim2SimSupervisor:
             topic: self.node.create_publisher(String, topic, topics.EVENTS)
             for topic in (topics.TRANSITION, sim_topics.SIM_CONTROL, sim_topics.SIM_REMOTE)
         }
+        self.command_publisher = self.node.create_publisher(Float32MultiArray, topics.CMD, topics.EVENTS)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
 
@@ -161,6 +164,11 @@ class Sim2SimSupervisor:
         publisher: Publisher = self.publishers[topic]
         self.spin_until(lambda: publisher.get_subscription_count() > 0, f"a subscriber on {topic}")
         publisher.publish(String(data=text))
+
+    def hold_command(self, values: Sequence[float], rate_hz: float = COMMAND_RATE_HZ) -> None:
+        """Publish ``values`` on /cmd at ``rate_hz`` from now on, while the supervisor spins (its waits)."""
+        message = Float32MultiArray(data=[float(v) for v in values])
+        self.node.create_timer(1.0 / rate_hz, lambda: self.command_publisher.publish(message))
 
     def request(self, transition: str) -> dict:
         """Request a transition over /legged/transition; returns the node's answer (fails when refused)."""

@@ -1,25 +1,24 @@
 """What a task adds to the generic batched loop of ``LeggedEnv``.
 
-A task is a small class plus plain term functions: observations, rewards (weighed by the task's
-YAML), terminations, reset states and how actions become joint targets. Every tensor is
-``(num_envs, ...)`` on the env's device.
+A task is a small class plus plain term functions: observations, rewards (picked and weighed by
+the task's YAML, see ``legged_envs.envs.rewards``), terminations, reset states and how actions
+become joint targets. Terms read the simulator through ``env.state`` (one read per step). Every
+tensor is ``(num_envs, ...)`` on the env's device.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 
+from legged_envs.envs.rewards import RewardFunction
 from legged_envs.sim.backend import WorldState
 
 if TYPE_CHECKING:
     from legged_envs.envs.legged_env import LeggedEnv
-
-RewardTerm = Callable[["LeggedEnv"], torch.Tensor]
-"""A reward term: env -> (num_envs,) unweighted reward."""
 
 
 class Task(ABC):
@@ -28,12 +27,14 @@ class Task(ABC):
     tracked_bodies: tuple[str, ...] = ()
     """Bodies (by role in ``RobotSpec.named_bodies`` or by name) whose pose/contact the task reads."""
 
+    reward_functions: ClassVar[Mapping[str, RewardFunction]] = {}
+    """Reward term name -> ``term(env, **params) -> (n,)``: what the YAML's ``task.rewards`` may pick."""
+
+    tracking_targets: ClassVar[Mapping[str, float]] = {}
+    """Command name -> the tracking RMSE (command units) ``legged eval`` counts as tracking it."""
+
     def __init__(self, env: LeggedEnv):
         self.env = env
-
-    @abstractmethod
-    def reward_terms(self) -> dict[str, tuple[RewardTerm, float]]:
-        """Name -> (term function, weight) of every active reward term."""
 
     @abstractmethod
     def observations(self) -> dict[str, torch.Tensor]:
@@ -71,3 +72,11 @@ class Task(ABC):
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         """Restore ``state_dict``'s tensors; the caller then resets every env so it spawns accordingly."""
+
+    def command_meanings(self) -> dict[str, str]:
+        """Command name -> its meaning (frame, unit, sign) for the exported policy's metadata; default: none."""
+        return {}
+
+    def load_trained_commands(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore from ``state_dict``'s tensors only the command ranges training reached (for evaluation and
+        export, whose env count differs from training's); default: nothing."""

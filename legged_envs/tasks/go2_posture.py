@@ -11,25 +11,27 @@ rebuild it from LowState. ``privileged`` (critic only) adds true base velocity, 
 CoM, motor, gain and link-mass multipliers, terrain heights around the feet, contact forces and
 the push force (``privileged_terms``).
 
-Each step, ``after_physics`` measures the state once (tracking errors, contacts, air times) into
-the task's buffers; the ``reward_*`` term functions below read them or the env directly.
+Each step, ``after_physics`` derives from ``env.state`` (the step's one read of the simulator) the
+tracking errors, contacts and air times into the task's buffers; the ``reward_*`` term functions
+below read them. Their weights (per second) and parameters are in the YAML's ``task.rewards``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import fields
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 
 from legged_envs.envs.history import ObsHistory
-from legged_envs.math_utils import quat_rotate, yaw_quat
+from legged_envs.envs.rewards import RewardFunction
+from legged_envs.math_utils import yaw_quat
 from legged_envs.obs_layout import ObsLayout, ObsTerm
 from legged_envs.sim.backend import WorldState
 from legged_envs.tasks import terms
-from legged_envs.tasks.base import RewardTerm, Task
-from legged_envs.tasks.commands import CommandSampler
+from legged_envs.tasks.base import Task
+from legged_envs.tasks.commands import CommandCurriculum, CommandSampler
 from legged_envs.tasks.feet import FootTracker
 from legged_envs.tasks.go2_posture_config import Go2PostureConfig, Go2PostureTaskConfig
 from legged_envs.tasks.randomization import ActionDelay, PhysicsRandomizer, Pushes, add_obs_noise
@@ -38,7 +40,7 @@ from legged_envs.tasks.terrain_curriculum import TerrainCurriculum
 if TYPE_CHECKING:
     from legged_envs.envs.legged_env import LeggedEnv
 
-__all__ = ["COMMAND_NAMES", "REWARD_TERMS", "Go2PostureConfig", "Go2PostureTask"]
+__all__ = ["COMMAND_NAMES", "REWARD_FUNCTIONS", "Go2PostureConfig", "Go2PostureTask"]
 
 COMMAND_NAMES = ("vx", "vy", "yaw_rate", "height", "pitch", "roll")
 """Command dimensions, in order (also the keys of ``eval_step_errors``)."""
@@ -55,92 +57,56 @@ def _task(env: LeggedEnv) -> Go2PostureTask:
 
 
 # --- measurements --------------------------------------------------------------------------------
-def heading_lin_vel(env: LeggedEnv) -> torch.Tensor:
-    """(n, 3) base linear velocity in the heading frame (world frame turned by the base yaw), m/s."""
-    quat, vel = env.sim.base_quat().to(env.device), env.sim.base_lin_vel().to(env.device)
-    w, x, y, z = quat.unbind(-1)
-    yaw = torch.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
-    cos, sin = torch.cos(yaw), torch.sin(yaw)
-    return torch.stack((cos * vel[:, 0] + sin * vel[:, 1], -sin * vel[:, 0] + cos * vel[:, 1], vel[:, 2]), dim=1)
-
-
-def yaw_rate(env: LeggedEnv) -> torch.Tensor:
-    """(n,) base angular velocity about world z, rad/s."""
-    return quat_rotate(env.sim.base_quat().to(env.device), terms.base_ang_vel_b(env))[:, 2]
-
-
-def roll_pitch(env: LeggedEnv) -> torch.Tensor:
-    """(n, 2) base roll and pitch relative to gravity (intrinsic z-y-x Euler angles), rad."""
-    gravity = terms.projected_gravity(env)
-    pitch = torch.asin(gravity[:, 0].clamp(-1.0, 1.0))
-    roll = torch.atan2(-gravity[:, 1], -gravity[:, 2])
-    return torch.stack((roll, pitch), dim=1)
-
-
 def tracking_errors(env: LeggedEnv) -> torch.Tensor:
     """(n, 6) measured minus commanded vx, vy (m/s), yaw rate (rad/s), height (m), pitch, roll (rad)."""
-    command = _task(env).command
-    velocity = heading_lin_vel(env)
-    height = terms.base_height_above_ground(env) - env.robot.default_base_height_m
-    angles = roll_pitch(env)
-    measured = torch.stack((velocity[:, 0], velocity[:, 1], yaw_rate(env), height, angles[:, 1], angles[:, 0]), dim=1)
-    return measured - command
+    state = env.state
+    velocity, angles = state.heading_lin_vel, state.roll_pitch
+    height = state.base_height - env.robot.default_base_height_m
+    measured = torch.stack(
+        (velocity[:, 0], velocity[:, 1], state.base_ang_vel_w[:, 2], height, angles[:, 1], angles[:, 0]), dim=1
+    )
+    return measured - _task(env).command
 
 
-def terrain_scan(env: LeggedEnv, radius_m: float) -> torch.Tensor:
+def terrain_scan(env: LeggedEnv, foot_ids: list[int], radius_m: float) -> torch.Tensor:
     """(n, 1 + 4 * 5) base height above the ground under the base, under each foot and under 4 points
     ``radius_m`` around each foot (+x, -x, +y, -y), m."""
-    feet = env.sim.body_pos().to(env.device)[:, [env.body_index[foot] for foot in FEET], :2]
+    state = env.state
+    feet = state.body_pos[:, foot_ids, :2]
     offsets = feet.new_tensor([[0.0, 0.0], [radius_m, 0.0], [-radius_m, 0.0], [0.0, radius_m], [0.0, -radius_m]])
-    base = env.sim.base_pos().to(env.device)
-    points = torch.cat((base[:, None, :2], (feet[:, :, None] + offsets).reshape(env.num_envs, -1, 2)), dim=1)
-    return base[:, 2:3] - env.terrain.height_at(points)
+    around_feet = env.terrain.height_at((feet[:, :, None] + offsets).reshape(env.num_envs, -1, 2))
+    return torch.cat((state.base_height[:, None], state.base_pos[:, 2:3] - around_feet), dim=1)
 
 
-# --- rewards (unweighted; weights in task.rewards) ------------------------------------------------
-def reward_track_vx(env: LeggedEnv) -> torch.Tensor:
-    """(n,) exp(-(vx error / std)^2), 1 when the forward velocity matches the command."""
-    return _task(env).tracking_kernels[:, 0]
+def _kernel(error: torch.Tensor, std: float) -> torch.Tensor:
+    return torch.exp(-torch.square(error / std))
 
 
-def reward_track_vy(env: LeggedEnv) -> torch.Tensor:
-    """(n,) exp(-(vy error / std)^2), 1 when the leftward velocity matches the command."""
-    return _task(env).tracking_kernels[:, 1]
+# --- rewards (unweighted; weights per second and params in the YAML's task.rewards) -------------
+def reward_track_lin_vel_xy(env: LeggedEnv, std: float = 0.5) -> torch.Tensor:
+    """(n,) exp(-|planar velocity error|^2 / std^2) in the heading frame, 1 when vx and vy match the command."""
+    error = _task(env).tracking_error[:, :2]
+    return torch.exp(-torch.sum(torch.square(error), dim=1) / std**2)
 
 
-def reward_track_yaw_rate(env: LeggedEnv) -> torch.Tensor:
+def reward_track_yaw_rate(env: LeggedEnv, std: float = 0.5) -> torch.Tensor:
     """(n,) exp(-(yaw rate error / std)^2), 1 when the yaw rate matches the command."""
-    return _task(env).tracking_kernels[:, 2]
+    return _kernel(_task(env).tracking_error[:, 2], std)
 
 
-def reward_track_height(env: LeggedEnv) -> torch.Tensor:
+def reward_track_height(env: LeggedEnv, std: float = 0.05) -> torch.Tensor:
     """(n,) exp(-(height error / std)^2), 1 when the base height above the ground matches the command."""
-    return _task(env).tracking_kernels[:, 3]
+    return _kernel(_task(env).tracking_error[:, 3], std)
 
 
-def reward_track_pitch(env: LeggedEnv) -> torch.Tensor:
+def reward_track_pitch(env: LeggedEnv, std: float = 0.1) -> torch.Tensor:
     """(n,) exp(-(pitch error / std)^2), 1 when the base pitch matches the command."""
-    return _task(env).tracking_kernels[:, 4]
+    return _kernel(_task(env).tracking_error[:, 4], std)
 
 
-def reward_track_roll(env: LeggedEnv) -> torch.Tensor:
+def reward_track_roll(env: LeggedEnv, std: float = 0.1) -> torch.Tensor:
     """(n,) exp(-(roll error / std)^2), 1 when the base roll matches the command."""
-    return _task(env).tracking_kernels[:, 5]
-
-
-def reward_lin_vel_z(env: LeggedEnv) -> torch.Tensor:
-    """(n,) squared vertical base velocity, (m/s)^2."""
-    return torch.square(env.sim.base_lin_vel().to(env.device)[:, 2])
-
-
-def reward_ang_vel_xy(env: LeggedEnv) -> torch.Tensor:
-    """(n,) squared roll and pitch rates in the base frame, (rad/s)^2."""
-    return torch.sum(torch.square(terms.base_ang_vel_b(env)[:, :2]), dim=1)
-
-
-def reward_torque(env: LeggedEnv) -> torch.Tensor:
-    """(n,) sum of squared joint torques, (N m)^2."""
-    return terms.joint_torque_l2(env)
+    return _kernel(_task(env).tracking_error[:, 5], std)
 
 
 def reward_joint_acc(env: LeggedEnv) -> torch.Tensor:
@@ -148,24 +114,14 @@ def reward_joint_acc(env: LeggedEnv) -> torch.Tensor:
     return torch.sum(torch.square(_task(env).joint_acc), dim=1)
 
 
-def reward_action_rate(env: LeggedEnv) -> torch.Tensor:
-    """(n,) sum of squared action changes since the last step."""
-    return terms.action_rate_l2(env)
+def reward_feet_air_time(env: LeggedEnv, target_s: float = 0.5, moving_threshold_m_s: float = 0.1) -> torch.Tensor:
+    """(n,) sum over feet touching down this step of (air time - ``target_s``), s; 0 unless commanded to move.
 
-
-def reward_joint_limits(env: LeggedEnv) -> torch.Tensor:
-    """(n,) total distance of the joints beyond their soft limits, rad."""
-    task, q = _task(env), env.sim.joint_pos().to(env.device)
-    return torch.sum((q - task.soft_upper).clamp(min=0) + (task.soft_lower - q).clamp(min=0), dim=1)
-
-
-def reward_feet_air_time(env: LeggedEnv) -> torch.Tensor:
-    """(n,) sum over feet touching down this step of (air time - target), s; 0 when commanded to stand."""
+    Long swings pay and shuffling costs, so stepping (not sliding or standing) tracks a velocity command."""
     task = _task(env)
-    params, feet = task.cfg.reward_params, task.feet
-    swing = torch.sum((feet.touchdown_air_time - params.feet_air_time_target_s) * feet.first_contact, dim=1)
-    moving = torch.linalg.vector_norm(task.command[:, :2], dim=1) > params.moving_threshold_m_s
-    return swing * moving
+    feet = task.feet
+    swing = torch.sum((feet.touchdown_air_time - target_s) * feet.first_contact, dim=1)
+    return swing * (torch.linalg.vector_norm(task.command[:, :2], dim=1) > moving_threshold_m_s)
 
 
 def reward_feet_slip(env: LeggedEnv) -> torch.Tensor:
@@ -175,7 +131,7 @@ def reward_feet_slip(env: LeggedEnv) -> torch.Tensor:
 
 
 def reward_undesired_contacts(env: LeggedEnv) -> torch.Tensor:
-    """(n,) number of undesired-contact bodies touching something."""
+    """(n,) number of ``terminations.undesired_contact_bodies`` touching something."""
     task = _task(env)
     return torch.sum(task.touching[:, task.undesired_ids], dim=1).float()
 
@@ -185,25 +141,24 @@ def reward_termination(env: LeggedEnv) -> torch.Tensor:
     return _task(env).failed.float()
 
 
-REWARD_TERMS: dict[str, RewardTerm] = {
-    "track_vx": reward_track_vx,
-    "track_vy": reward_track_vy,
+REWARD_FUNCTIONS: dict[str, RewardFunction] = {
+    "track_lin_vel_xy": reward_track_lin_vel_xy,
     "track_yaw_rate": reward_track_yaw_rate,
     "track_height": reward_track_height,
     "track_pitch": reward_track_pitch,
     "track_roll": reward_track_roll,
-    "lin_vel_z": reward_lin_vel_z,
-    "ang_vel_xy": reward_ang_vel_xy,
-    "torque": reward_torque,
+    "lin_vel_z": terms.lin_vel_z_l2,
+    "ang_vel_xy": terms.ang_vel_xy_l2,
+    "torque": terms.joint_torque_l2,
     "joint_acc": reward_joint_acc,
-    "action_rate": reward_action_rate,
-    "joint_limits": reward_joint_limits,
+    "action_rate": terms.action_rate_l2,
+    "joint_limits": terms.joint_limits,
     "feet_air_time": reward_feet_air_time,
     "feet_slip": reward_feet_slip,
     "undesired_contacts": reward_undesired_contacts,
     "termination": reward_termination,
 }
-"""Reward name (a field of ``RewardWeightsConfig``) -> term function."""
+"""Reward term name (as in the YAML's ``task.rewards``) -> term function."""
 
 
 # --- the task --------------------------------------------------------------------------------------
@@ -211,8 +166,19 @@ class Go2PostureTask(Task):
     """Track a 6-D velocity and posture command on flat and rough terrain."""
 
     tracked_bodies = TRACKED_BODIES
+    reward_functions = REWARD_FUNCTIONS
     command_names = COMMAND_NAMES
     """Names of the command dimensions (exported with the policy)."""
+    tracking_targets: ClassVar[Mapping[str, float]] = {
+        "vx": 0.10,
+        "vy": 0.10,
+        "yaw_rate": 0.15,
+        "height": 0.02,
+        "pitch": 0.05,
+        "roll": 0.05,
+    }
+    """RMSE per command dimension (units of ``COMMAND_NAMES``) a policy must reach in ``legged eval``'s fixed-command
+    tests to count as tracking it."""
 
     def __init__(self, env: LeggedEnv):
         super().__init__(env)
@@ -221,7 +187,7 @@ class Go2PostureTask(Task):
         self.foot_ids = [env.body_index[foot] for foot in FEET]
         self.failure_ids = self._tracked_ids(cfg.terminations.contact_bodies, "task.terminations.contact_bodies")
         self.undesired_ids = self._tracked_ids(
-            cfg.reward_params.undesired_contact_bodies, "task.reward_params.undesired_contact_bodies"
+            cfg.terminations.undesired_contact_bodies, "task.terminations.undesired_contact_bodies"
         )
         ranges = [getattr(cfg.commands, name) for name in COMMAND_NAMES]
         self.commands = CommandSampler(
@@ -232,9 +198,17 @@ class Go2PostureTask(Task):
             max(1, round(cfg.commands.resample_interval_s / env.control_dt)),
             gen,
             device,
-            zero_dims=(0, 1, 2),
-            zero_prob=cfg.commands.still_prob,
+            zero_groups=(((0, 1, 2), cfg.commands.still_prob), ((3, 4, 5), cfg.commands.nominal_posture_prob)),
             key="task.commands",
+        )
+        curriculum = cfg.command_curriculum
+        self.command_curriculum = CommandCurriculum(
+            self.commands,
+            curriculum.threshold,
+            curriculum.step,
+            curriculum.moving_share,
+            round(curriculum.settle_s / env.control_dt),
+            curriculum.window_samples,
         )
         self.terrain_curriculum = TerrainCurriculum(
             cfg.terrain_curriculum, env.terrain.num_levels, env.terrain.num_tiles, n, gen, device
@@ -261,16 +235,9 @@ class Go2PostureTask(Task):
         self.randomizer = PhysicsRandomizer(dr, env.sim, env.robot, env.cfg.terrain.friction, gen)
         self.pushes = Pushes(dr, n, env.control_dt, gen, device)
         self.action_delay = ActionDelay(dr.action_delay_steps[1] if dr.enabled else 0, n, env.num_actions, device)
-        lower, upper = torch.tensor([j.range_rad for j in env.robot.joints], device=device).unbind(dim=1)
-        middle, half = (lower + upper) / 2, (upper - lower) / 2 * cfg.reward_params.soft_joint_limit
-        self.soft_lower, self.soft_upper = middle - half, middle + half
-        std = cfg.reward_params.tracking_std
-        self.tracking_std = torch.tensor([getattr(std, name) for name in COMMAND_NAMES], device=device)
         # Per-step measurements (after_physics) read by the reward terms:
         self.tracking_error = torch.zeros(n, len(COMMAND_NAMES), device=device)
         """(n, 6) measured minus commanded, units of ``COMMAND_NAMES``."""
-        self.tracking_kernels = torch.zeros_like(self.tracking_error)
-        """(n, 6) exp(-(error / std)^2) per command dimension."""
         self.touching = torch.zeros(n, len(TRACKED_BODIES), dtype=torch.bool, device=device)
         """(n, B) tracked bodies whose contact force exceeds the threshold."""
         self.feet = FootTracker(n, len(FEET), device)
@@ -281,11 +248,9 @@ class Go2PostureTask(Task):
         """(n,) episodes that fail this step (forbidden contact or tilt)."""
         self.applied_targets = env.default_joint_pos.clone()
         """(n, J) joint targets sent to the physics this step (after the action latency), rad."""
-        # Per-episode accumulators for the curricula:
+        # Per-episode accumulators for the terrain curriculum:
         self.episode_steps = torch.zeros(n, dtype=torch.long, device=device)
         """(n,) control steps of the current episode."""
-        self.score_sum = torch.zeros(n, len(COMMAND_NAMES), device=device)
-        """(n, 6) sum of the tracking kernels over the episode."""
         self.progress_m = torch.zeros(n, device=device)
         """(n,) distance made along the commanded direction this episode, m."""
         self.commanded_m = torch.zeros(n, device=device)
@@ -300,8 +265,9 @@ class Go2PostureTask(Task):
 
     @property
     def command_ranges(self) -> tuple[tuple[float, float], ...]:
-        """(low, high) limit of each command dimension (what the policy may be asked for)."""
-        return tuple(tuple(getattr(self.cfg.commands, name).limit) for name in COMMAND_NAMES)
+        """(low, high) of each command dimension the policy has trained on so far (curriculum state), rounded
+        to 6 decimals (float32 sums would show as 0.699999988)."""
+        return tuple((round(lo, 6), round(hi, 6)) for lo, hi in self.commands.ranges.tolist())
 
     @property
     def resample_commands(self) -> bool:
@@ -347,15 +313,24 @@ class Go2PostureTask(Task):
         self.terrain_curriculum.load_state_dict({"levels": state["terrain_levels"], "tiles": state["terrain_tiles"]})
         self.episode_steps.zero_()  # the next reset must not score these episodes into the restored curricula
 
-    # --- Task hooks ----------------------------------------------------------------------------------
-    def reward_terms(self) -> dict[str, tuple[RewardTerm, float]]:
-        weights = self.cfg.rewards
+    def command_meanings(self) -> dict[str, str]:
+        standing = self.env.robot.default_base_height_m
         return {
-            f.name: (REWARD_TERMS[f.name], getattr(weights, f.name))
-            for f in fields(weights)
-            if getattr(weights, f.name) != 0.0
+            "vx": "forward base velocity in the heading frame (world frame turned by the base yaw), m/s",
+            "vy": "leftward base velocity in the heading frame, m/s",
+            "yaw_rate": "base angular velocity about world z, rad/s, positive counter-clockwise",
+            "height": f"base height above the ground under it minus the standing height {standing:g} m, m",
+            "pitch": "base pitch relative to gravity, rad, positive nose down",
+            "roll": "base roll relative to gravity, rad, positive left side up",
         }
 
+    def load_trained_commands(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore the command ranges of ``state_dict``'s ``command_progress``."""
+        if "command_progress" not in state:
+            raise ValueError("go2_posture task state: missing 'command_progress'")
+        self.commands.load_state_dict({"progress": state["command_progress"]})
+
+    # --- Task hooks ----------------------------------------------------------------------------------
     def joint_targets(self, actions: torch.Tensor) -> torch.Tensor:
         delayed = self.action_delay.push(actions)
         self.applied_targets = self.env.default_joint_pos + self.env.robot.action_scale * delayed
@@ -363,22 +338,25 @@ class Go2PostureTask(Task):
 
     def before_physics(self) -> None:
         env = self.env
-        self._last_joint_vel = terms.joint_vel(env)
-        self.feet.before_step(env.sim.body_pos().to(env.device)[:, self.foot_ids])
+        self._last_joint_vel = env.state.joint_vel
+        self.feet.before_step(env.state.body_pos[:, self.foot_ids])
         if self.pushes.step():
             env.sim.set_external_force(self.randomizer.cfg.payload_body, self.pushes.force)
 
     def after_physics(self) -> None:
         env, dt = self.env, self.env.control_dt
-        self.joint_acc = (terms.joint_vel(env) - self._last_joint_vel) / dt
-        force = torch.linalg.vector_norm(env.sim.contact_forces().to(env.device), dim=2)
-        self.touching = force > self.cfg.terminations.contact_threshold_n
-        self.feet.after_step(env.sim.body_pos().to(env.device)[:, self.foot_ids], self.touching[:, self.foot_ids], dt)
+        state = env.state
+        self.joint_acc = (state.joint_vel - self._last_joint_vel) / dt
+        self.touching = (
+            torch.linalg.vector_norm(state.contact_forces, dim=2) > self.cfg.terminations.contact_threshold_n
+        )
+        self.feet.after_step(state.body_pos[:, self.foot_ids], self.touching[:, self.foot_ids], dt)
         self.tracking_error = tracking_errors(env)
-        self.tracking_kernels = torch.exp(-torch.square(self.tracking_error / self.tracking_std))
-        self._accumulate_episode(dt)
         tilted = terms.tilt_exceeds(env, self.cfg.terminations.max_tilt_rad)
         self.failed = tilted | self.touching[:, self.failure_ids].any(dim=1)
+        self._accumulate_episode(dt)
+        if self.cfg.command_curriculum.enabled and self.commands.enabled:
+            self.command_curriculum.update(self.tracking_error, counted_envs=~self.failed)
         self.commands.step()
 
     def terminated(self) -> torch.Tensor:
@@ -387,7 +365,7 @@ class Go2PostureTask(Task):
     def on_reset(self, env_ids: torch.Tensor) -> None:
         env = self.env
         ended = env_ids[self.episode_steps[env_ids] > 0]  # the first reset ends no episode
-        self._update_curricula(ended)
+        self.terrain_curriculum.update(ended, self.progress_m[ended], self.commanded_m[ended], self.failed[ended])
         self.randomizer.apply(env_ids)
         dr = self.cfg.randomization
         if dr.enabled:
@@ -400,7 +378,7 @@ class Go2PostureTask(Task):
         self.commands.resample(env_ids)
         self.history.reset(env_ids)
         self.feet.reset(env_ids)
-        for buffer in (self.episode_steps, self.score_sum, self.progress_m, self.commanded_m):
+        for buffer in (self.episode_steps, self.progress_m, self.commanded_m):
             buffer[env_ids] = 0
 
     def reset_state(self, env_ids: torch.Tensor) -> WorldState:
@@ -433,9 +411,9 @@ class Go2PostureTask(Task):
 
     def privileged_terms(self) -> dict[str, torch.Tensor]:
         """Critic-only truths, name -> (n, k), in the order of the ``privileged`` observation."""
-        env, dr = self.env, self.randomizer
+        env, dr, state = self.env, self.randomizer, self.env.state
         return {
-            "base_lin_vel": terms.base_lin_vel_b(env),  # base frame, m/s
+            "base_lin_vel": state.base_lin_vel_b,  # base frame, m/s
             "friction": dr.friction[:, None],
             "payload": dr.payload_kg[:, None],  # kg
             "com_offset": 100.0 * dr.com_offset_m,  # cm
@@ -443,8 +421,8 @@ class Go2PostureTask(Task):
             "kp_scale": dr.kp_scale,
             "kd_scale": dr.kd_scale,
             "link_mass_scale": dr.link_mass_scale,
-            "terrain_scan": terrain_scan(env, self.cfg.observations.foot_scan_radius_m),  # m
-            "foot_forces": 0.01 * env.sim.contact_forces().to(env.device)[:, self.foot_ids].flatten(1),  # 100 N
+            "terrain_scan": terrain_scan(env, self.foot_ids, self.cfg.observations.foot_scan_radius_m),  # m
+            "foot_forces": 0.01 * state.contact_forces[:, self.foot_ids].flatten(1),  # 100 N
             "push_force": 0.01 * self.pushes.force,  # 100 N
         }
 
@@ -457,26 +435,11 @@ class Go2PostureTask(Task):
         return [self.env.body_index[name] for name in names]
 
     def _accumulate_episode(self, dt: float) -> None:
-        """Add this step to the per-episode tracking scores, progress and commanded travel."""
+        """Add this step to the episode's progress along the commanded direction and the commanded travel."""
         self.episode_steps += 1
-        self.score_sum += self.tracking_kernels
         command_xy = self.command[:, :2]
         speed = torch.linalg.vector_norm(command_xy, dim=1)
         velocity_xy = self.tracking_error[:, :2] + command_xy  # measured, heading frame (the command's frame)
         along = torch.sum(velocity_xy * command_xy, dim=1) / speed.clamp(min=1e-6)
         self.progress_m += along * dt
         self.commanded_m += speed * dt
-
-    def _update_curricula(self, env_ids: torch.Tensor) -> None:
-        """Terrain levels and command ranges from the episodes of ``env_ids`` that just ended."""
-        if len(env_ids) == 0:
-            return
-        self.terrain_curriculum.update(
-            env_ids, self.progress_m[env_ids], self.commanded_m[env_ids], self.failed[env_ids]
-        )
-        cfg = self.cfg.command_curriculum
-        long_enough = self.episode_steps[env_ids] * self.env.control_dt >= cfg.min_episode_s
-        counted = env_ids[long_enough]
-        if cfg.enabled and len(counted):
-            scores = self.score_sum[counted] / self.episode_steps[counted, None]
-            self.commands.widen(scores.mean(dim=0), cfg.threshold, cfg.step)

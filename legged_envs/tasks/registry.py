@@ -1,8 +1,7 @@
 """Task registry: task name (= the config's ``schema:`` key) -> (config class, task class).
 
 Task modules are imported only when asked for, so a task whose module is missing or broken
-does not stop the others. A config without a ``schema:`` key runs the ``stand`` task (the
-root schema is all ``stand`` needs).
+does not stop the others. A config without a ``schema:`` key runs the ``stand`` task.
 """
 
 from __future__ import annotations
@@ -59,8 +58,6 @@ def get_task(name: str) -> tuple[type[RootConfig], type[Task]]:
 
 def task_name(cfg: Any) -> str:
     """The task a loaded config runs: the registered task whose config class is ``type(cfg)``."""
-    if type(cfg) is RootConfig:
-        return DEFAULT_TASK
     for name, entry in TASKS.items():
         module = sys.modules.get(entry.module)  # a config of a task was built by its imported module
         if module is not None and getattr(module, entry.config_class, None) is type(cfg):
@@ -79,6 +76,7 @@ def load_task_config(path: str | Path, overrides: Sequence[str] = ()) -> tuple[s
             get_task(name)
         except ConfigError as error:
             raise ConfigError(f"{origin.label if origin else display_path(Path(path))}: schema: {error}") from None
-    cfg = load_config(path, overrides)
+    default_schema = None if "schema" in data else get_task(DEFAULT_TASK)[0]
+    cfg = load_config(path, overrides, schema=default_schema)
     name = task_name(cfg)
     return name, cfg, get_task(name)[1]

@@ -6,7 +6,7 @@ first command until the locomotion task lands.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import torch
@@ -14,11 +14,13 @@ import torch
 from legged_envs.config import register_schema
 from legged_envs.config.sections import RootConfig
 from legged_envs.envs.history import ObsHistory
+from legged_envs.envs.rewards import WEIGHT_BOUND, RewardFunction, RewardGroupsConfig
 from legged_envs.math_utils import yaw_quat
 from legged_envs.obs_layout import ObsLayout, ObsTerm
 from legged_envs.sim.backend import WorldState
 from legged_envs.tasks import terms
-from legged_envs.tasks.base import RewardTerm, Task
+from legged_envs.tasks.base import Task
+from legged_envs.tasks.task_config import TaskConfig
 
 if TYPE_CHECKING:
     from legged_envs.envs.legged_env import LeggedEnv
@@ -26,23 +28,47 @@ if TYPE_CHECKING:
 MAX_TILT_RAD = 1.0
 
 
+def base_height_error_sq(env: LeggedEnv) -> torch.Tensor:
+    """(n,) squared deviation of the base height from the robot's standing height, m^2."""
+    return torch.square(env.state.base_height - env.robot.default_base_height_m)
+
+
+REWARD_FUNCTIONS: dict[str, RewardFunction] = {
+    "upright": terms.upright,
+    "base_height": base_height_error_sq,
+    "action_rate": terms.action_rate_l2,
+    "torque": terms.joint_torque_l2,
+}
+"""Reward term name (as in ``task.rewards``) -> term function."""
+
+
+@dataclass
+class StandTaskConfig(TaskConfig):
+    """The ``stand`` task's section: one reward group."""
+
+    rewards: RewardGroupsConfig = field(
+        default_factory=lambda: {"main": {"upright": 1.0, "base_height": -50.0, "action_rate": -0.01, "torque": -1e-5}},
+        metadata={"ge": -WEIGHT_BOUND, "le": WEIGHT_BOUND},
+    )
+    """Group -> reward term -> weight per second (``REWARD_FUNCTIONS``)."""
+
+
 @dataclass
 class StandConfig(RootConfig):
-    """Root config of the ``stand`` task (no task settings of its own); a YAML picks it with ``schema: stand``."""
+    """Root config of the ``stand`` task; a YAML picks it with ``schema: stand``."""
+
+    task: StandTaskConfig = field(default_factory=StandTaskConfig)
+    """Rewards of standing."""
 
 
 register_schema("stand", StandConfig)
-
-
-def base_height_error_sq(env: LeggedEnv) -> torch.Tensor:
-    """(n,) squared deviation of the base height from the robot's standing height, m^2."""
-    return torch.square(terms.base_height_above_ground(env) - env.robot.default_base_height_m)
 
 
 class StandTask(Task):
     """Stay upright at the standing height with the least effort."""
 
     tracked_bodies = ()
+    reward_functions = REWARD_FUNCTIONS
     command_names: tuple[str, ...] = ()
     command_ranges: tuple[tuple[float, float], ...] = ()
 
@@ -60,14 +86,6 @@ class StandTask(Task):
         )
         """Layout of the actor's observation (exported with the policy; deploy rebuilds it)."""
         self.history = ObsHistory(self.policy_obs_layout, env.num_envs, env.device)
-
-    def reward_terms(self) -> dict[str, tuple[RewardTerm, float]]:
-        return {
-            "upright": (terms.upright, 1.0),
-            "base_height": (base_height_error_sq, -50.0),
-            "action_rate": (terms.action_rate_l2, -0.01),
-            "torque": (terms.joint_torque_l2, -1e-5),
-        }
 
     def observations(self) -> dict[str, torch.Tensor]:
         return {"policy": self.history.push(self.history.frame(terms.proprioception(self.env)))}

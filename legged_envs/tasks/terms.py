@@ -1,4 +1,8 @@
-"""Term functions shared by tasks: each takes the env and returns a ``(num_envs, ...)`` tensor."""
+"""Term functions shared by tasks: each takes the env and returns a ``(num_envs, ...)`` tensor.
+
+They read the simulator through ``env.state`` (``SimState``, one read per step). Reward terms are
+unweighted (configs give penalties negative weights) and take their parameters as keywords.
+"""
 
 from __future__ import annotations
 
@@ -6,57 +10,26 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from legged_envs.math_utils import quat_rotate_inverse
-
 if TYPE_CHECKING:
     from legged_envs.envs.legged_env import LeggedEnv
 
-_GRAVITY_DIR = torch.tensor([0.0, 0.0, -1.0])
-
 
 # --- observations ----------------------------------------------------------------------------
-def projected_gravity(env: LeggedEnv) -> torch.Tensor:
-    """(n, 3) unit gravity direction in the base frame (0, 0, -1 when upright)."""
-    quat = env.sim.base_quat().to(env.device)
-    return quat_rotate_inverse(quat, _GRAVITY_DIR.to(env.device).expand(env.num_envs, 3))
-
-
-def base_lin_vel_b(env: LeggedEnv) -> torch.Tensor:
-    """(n, 3) base linear velocity in the base frame, m/s."""
-    quat = env.sim.base_quat().to(env.device)
-    return quat_rotate_inverse(quat, env.sim.base_lin_vel().to(env.device))
-
-
-def base_ang_vel_b(env: LeggedEnv) -> torch.Tensor:
-    """(n, 3) base angular velocity in the base frame, rad/s (what the IMU gyro measures)."""
-    return env.sim.base_ang_vel().to(env.device)
-
-
 def joint_pos_rel(env: LeggedEnv) -> torch.Tensor:
     """(n, J) joint positions minus the default pose, rad."""
-    return env.sim.joint_pos().to(env.device) - env.default_joint_pos
-
-
-def joint_vel(env: LeggedEnv) -> torch.Tensor:
-    """(n, J) joint velocities, rad/s."""
-    return env.sim.joint_vel().to(env.device)
+    return env.state.joint_pos - env.default_joint_pos
 
 
 def proprioception(env: LeggedEnv) -> dict[str, torch.Tensor]:
     """Unscaled values of the observation terms every robot measures, by ``obs_layout`` term name."""
+    state = env.state
     return {
-        "base_ang_vel": base_ang_vel_b(env),
-        "projected_gravity": projected_gravity(env),
+        "base_ang_vel": state.base_ang_vel_b,
+        "projected_gravity": state.projected_gravity,
         "joint_pos_rel": joint_pos_rel(env),
-        "joint_vel": joint_vel(env),
+        "joint_vel": state.joint_vel,
         "last_action": env.actions,
     }
-
-
-def base_height_above_ground(env: LeggedEnv) -> torch.Tensor:
-    """(n,) base height above the terrain directly below it, m."""
-    pos = env.sim.base_pos().to(env.device)
-    return pos[:, 2] - env.terrain.height_at(pos[:, :2])
 
 
 # --- regularising rewards (unweighted; configs give negative weights) ---------------------------
@@ -66,21 +39,40 @@ def action_rate_l2(env: LeggedEnv) -> torch.Tensor:
 
 
 def joint_torque_l2(env: LeggedEnv) -> torch.Tensor:
-    """(n,) squared joint torques, N^2 m^2."""
-    return torch.sum(torch.square(env.sim.joint_torque().to(env.device)), dim=1)
+    """(n,) squared joint torques, (N m)^2."""
+    return torch.sum(torch.square(env.state.joint_torque), dim=1)
 
 
 def joint_vel_l2(env: LeggedEnv) -> torch.Tensor:
-    """(n,) squared joint velocities, rad^2/s^2."""
-    return torch.sum(torch.square(joint_vel(env)), dim=1)
+    """(n,) squared joint velocities, (rad/s)^2."""
+    return torch.sum(torch.square(env.state.joint_vel), dim=1)
+
+
+def lin_vel_z_l2(env: LeggedEnv) -> torch.Tensor:
+    """(n,) squared vertical base velocity, (m/s)^2."""
+    return torch.square(env.state.base_lin_vel_w[:, 2])
+
+
+def ang_vel_xy_l2(env: LeggedEnv) -> torch.Tensor:
+    """(n,) squared roll and pitch rates in the base frame, (rad/s)^2."""
+    return torch.sum(torch.square(env.state.base_ang_vel_b[:, :2]), dim=1)
+
+
+def joint_limits(env: LeggedEnv, soft_ratio: float = 0.9) -> torch.Tensor:
+    """(n,) total distance of the joints beyond their soft limits (the middle ``soft_ratio`` of each range), rad."""
+    lower, upper = env.joint_range.unbind(dim=1)
+    middle, half = (lower + upper) / 2, (upper - lower) / 2 * soft_ratio
+    q = env.state.joint_pos
+    return torch.sum((q - (middle + half)).clamp(min=0) + ((middle - half) - q).clamp(min=0), dim=1)
 
 
 def upright(env: LeggedEnv) -> torch.Tensor:
     """(n,) 1 when the base is level, falling to 0 at 90 degrees of tilt."""
-    return torch.clamp(-projected_gravity(env)[:, 2], min=0.0)
+    return torch.clamp(-env.state.projected_gravity[:, 2], min=0.0)
 
 
+# --- terminations -------------------------------------------------------------------------------
 def tilt_exceeds(env: LeggedEnv, max_tilt_rad: float) -> torch.Tensor:
     """(n,) bool: the base is tilted more than ``max_tilt_rad`` from upright."""
-    cos_tilt = -projected_gravity(env)[:, 2]
+    cos_tilt = -env.state.projected_gravity[:, 2]
     return cos_tilt < torch.cos(torch.tensor(max_tilt_rad))

@@ -22,6 +22,8 @@ WALL_THICKNESS_M = 0.2
 """Thickness of a wall, m."""
 SLOPE_BOX_THICKNESS_M = 0.5
 """Thickness of the tilted boxes that form a slope tile's faces, m."""
+MAX_ROUGH_CELLS = 200
+"""Most height samples along one side of a rough tile."""
 
 
 @dataclass
@@ -30,9 +32,9 @@ class TerrainConfig:
 
     kind: TerrainKind = "flat"
     """Tile kind of every column; ``mixed`` assigns kinds to columns in the proportions of ``mix``."""
-    num_levels: int = field(default=1, metadata={"ge": 1, "le": 100})
+    num_levels: int = field(default=1, metadata={"ge": 1, "le": 50})
     """Difficulty levels = rows of tiles (along x)."""
-    num_tiles_per_level: int = field(default=1, metadata={"ge": 1, "le": 100})
+    num_tiles_per_level: int = field(default=1, metadata={"ge": 1, "le": 50})
     """Tiles per level = columns of tiles (along y)."""
     tile_size_m: float = field(default=8.0, metadata={"gt": 0, "le": 100})
     """Side of one square tile, m."""
@@ -102,8 +104,9 @@ class TerrainConfig:
                 "(the border's ground covers the ends of their faces)"
             )
             raise FieldError("border_m", problem, "kind")
-        if "rough" in kinds and self.rough_cell_m > self.tile_size_m / 4:
-            raise FieldError("rough_cell_m", f"{self.rough_cell_m:g} m must be <= tile_size_m / 4", "tile_size_m")
+        if "rough" in kinds and not self.tile_size_m / MAX_ROUGH_CELLS <= self.rough_cell_m <= self.tile_size_m / 4:
+            problem = f"{self.rough_cell_m:g} m must be in [tile_size_m / {MAX_ROUGH_CELLS}, tile_size_m / 4]"
+            raise FieldError("rough_cell_m", problem, "tile_size_m")
 
 
 def kinds_in_use(cfg: TerrainConfig) -> tuple[str, ...]:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import torch
 
-from legged_envs.config import load_config
 from legged_envs.envs.legged_env import LeggedEnv
-from legged_envs.tasks.stand import StandTask
+from legged_envs.tasks.registry import load_task_config
 
 
 def make_env(num_envs: int = 4, episode_length_s: float = 20.0) -> LeggedEnv:
-    cfg = load_config("configs/base.yaml", [f"env.num_envs={num_envs}", f"env.episode_length_s={episode_length_s}"])
-    return LeggedEnv(replace(cfg, sim=replace(cfg.sim, num_threads=1)), StandTask)
+    overrides = [f"env.num_envs={num_envs}", f"env.episode_length_s={episode_length_s}", "sim.num_threads=1"]
+    _, cfg, task_cls = load_task_config("configs/base.yaml", overrides)
+    return LeggedEnv(cfg, task_cls)
 
 
 def test_zero_actions_keep_the_go2_standing_without_resets() -> None:

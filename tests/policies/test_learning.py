@@ -1,63 +1,76 @@
-"""Learning: a few minutes of CPU training (configs/go2_demo.yaml) beat a random policy on tracking reward.
+"""Learning: the demo's minutes of CPU training (configs/go2_demo.yaml) make a policy that follows height commands.
 
-Tracking reward = the go2_posture task's six weighted ``track_*`` reward terms (each in [0, 1] times
-its weight), per control step, summed while the episode lives, averaged over 64 envs for 4 s from
-the same resets. The margin is stated as the share of the gap between the random policy and perfect
-tracking (every term 1, ``R_max`` = the sum of the weights) that the trained policy closes.
+The criterion is the eval's fixed-command test (``policies.command_sweep``): height, pitch and roll
+each held at five values across the demo's ranges, the others at 0, settled for a second, then
+measured. A dimension is tracked when its RMSE is at most ``MAX_RMSE_RATIO`` of the commands' RMS
+(the RMSE of a robot that ignores the command) and no value makes more than ``MAX_FALL_RATE`` of
+the envs fall. The same test, run on a zero-action and a random policy from the same resets, must
+fail: holding the default pose ignores every command, flailing falls or misses. Height is asserted;
+pitch and roll need more than the demo's 200 iterations (~600k env-steps) and are only printed.
+
+Locomotion (moving the base at a commanded velocity) takes ~10^7 env-steps, beyond a CI budget;
+``tests/policies/test_shipped_policies.py`` checks it on the shipped walking policy.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import math
 from pathlib import Path
 
 import torch
 
-from legged_envs.envs.legged_env import LeggedEnv
+from policies.command_sweep import CommandPoint, command_sweep
 from policies.rng import seed_everything
-from policies.run_dir import TrainedRun, load_policy, load_run, mean_action
+from policies.run_dir import TrainedRun, load_policy, load_run, make_trained_env, mean_action
 from policies.trainer import train
 
 from .train_support import REPO
 
 DEMO = str(REPO / "configs" / "go2_demo.yaml")
-ITERATIONS = 25
-"""Training iterations: x 128 envs x 24 steps = 77k env-steps, about 2 min on 2 cores."""
-MIN_GAP_CLOSED = 0.25
-"""Required share of the random-to-perfect tracking gap closed. Measured with this config (unclipped value
-loss, fixed learning rate 1e-3): random 3.95 and trained 4.63 per step after 25 iterations (max 5.9), i.e. 0.35
-of the gap closed, 1.17x the random policy's tracking reward."""
-EVAL_ENVS, EVAL_SECONDS = 64, 4.0
+POSTURE = ("height", "pitch", "roll")
+MAX_RMSE_RATIO = 0.6
+"""A tracked dimension's RMSE is at most this share of its commands' RMS (1 for a robot ignoring them)."""
+MAX_FALL_RATE = 0.1
+EVAL_ENVS = 60
+"""12 envs per commanded value."""
 
 
-def tracking_reward(run: TrainedRun, policy_of: str) -> tuple[float, float]:
-    """(mean tracking reward per step, its maximum) of ``policy_of`` = "trained" or "random" (N(0, 1) actions)."""
-    seed_everything(123)  # the same commands and resets for both policies
-    env = LeggedEnv(replace(run.cfg, env=replace(run.cfg.env, num_envs=EVAL_ENVS)), run.task_cls)
-    if policy_of == "trained":
-        actor = load_policy(run, env.get_observations(), env.num_actions)
-        policy = lambda obs: mean_action(actor, obs)  # noqa: E731
-    else:
-        policy = lambda obs: torch.randn(EVAL_ENVS, env.num_actions)  # noqa: E731
-    tracking = {name: term for name, term in env.task.reward_terms().items() if name.startswith("track_")}
-    alive = torch.ones(EVAL_ENVS, dtype=torch.bool)
-    total = torch.zeros(EVAL_ENVS)
-    steps = round(EVAL_SECONDS / env.control_dt)
-    obs = env.get_observations()
-    for _ in range(steps):
-        obs, _, dones, _ = env.step(policy(obs))
-        alive &= ~dones
-        total += alive * sum(weight * term(env) for term, weight in tracking.values())
+def posture_tests(run: TrainedRun, policy_of: str) -> list[CommandPoint]:
+    """The fixed posture-command tests of ``policy_of`` = "trained", "zero" or "random" (N(0, 1) actions)."""
+    seed_everything(123)  # the same resets for every policy
+    env = make_trained_env(run, EVAL_ENVS)
+    actor = load_policy(run, env.get_observations(), env.num_actions)
+    policies = {
+        "trained": lambda obs: mean_action(actor, obs),
+        "zero": lambda obs: torch.zeros(EVAL_ENVS, env.num_actions),
+        "random": lambda obs: torch.randn(EVAL_ENVS, env.num_actions),
+    }
+    points = command_sweep(env, policies[policy_of], settle_s=1.0, seconds=3.0, dims=POSTURE)
     env.close()
-    return total.mean().item() / steps, sum(weight for _, weight in tracking.values())
+    return points
 
 
-def test_a_few_minutes_of_training_beat_a_random_policy_on_tracking_reward(tmp_path: Path) -> None:
+def untracked(points: list[CommandPoint]) -> list[str]:
+    """The posture dimensions the tests show are not tracked, each with its RMSE ratio and worst fall rate."""
+    failures = []
+    for name in POSTURE:
+        mine = [p for p in points if p.command == name]
+        commanded_rms = math.sqrt(sum(p.value**2 for p in mine) / len(mine))
+        rmse = math.sqrt(sum((p.rmse if not math.isnan(p.rmse) else math.inf) ** 2 for p in mine) / len(mine))
+        worst_falls = max(p.fall_rate for p in mine)
+        if not (rmse <= MAX_RMSE_RATIO * commanded_rms and worst_falls <= MAX_FALL_RATE):
+            failures.append(f"{name}: RMSE {rmse / commanded_rms:.2f} of the commanded RMS, falls {worst_falls:.0%}")
+    return failures
+
+
+def test_the_demo_training_tracks_height_commands_that_zero_and_random_policies_do_not(
+    tmp_path: Path,
+) -> None:
     torch.set_num_threads(2)
-    result = train(DEMO, [f"train.max_iterations={ITERATIONS}", f"train.runs_dir={tmp_path}"])
+    result = train(DEMO, [f"train.runs_dir={tmp_path}"])  # the demo's 200 iterations, ~2 min on 2 cores
     run = load_run(result.run_dir)
-    trained, best = tracking_reward(run, "trained")
-    random, _ = tracking_reward(run, "random")
-    gap_closed = (trained - random) / (best - random)
-    print(f"tracking reward per step: trained {trained:.3f}, random {random:.3f}, max {best:.2f}; gap {gap_closed:.2f}")
-    assert gap_closed >= MIN_GAP_CLOSED
+    verdicts = {kind: untracked(posture_tests(run, kind)) for kind in ("trained", "zero", "random")}
+    print(verdicts)
+    assert not [failure for failure in verdicts["trained"] if failure.startswith("height")]
+    assert len(verdicts["zero"]) == len(POSTURE)
+    assert [failure for failure in verdicts["random"] if failure.startswith("height")]

@@ -26,8 +26,9 @@ FAST_CURRICULA = (
     "task.terrain_curriculum.min_commanded_m=0.0",
     "task.terrain_curriculum.promote_ratio=0.3",
     "task.terrain_curriculum.demote_ratio=0.1",
-    "task.command_curriculum.min_episode_s=0.0",
-    "task.command_curriculum.threshold=0.001",  # every dimension widens at every episode end
+    "task.command_curriculum.settle_s=0.0",
+    "task.command_curriculum.window_samples=4",
+    "task.command_curriculum.threshold=-1.0",  # every dimension widens at every judgement
     "task.command_curriculum.step=0.01",
 )
 

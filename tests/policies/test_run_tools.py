@@ -59,7 +59,7 @@ def _bad_run(run: Path, tmp_path: Path, content: bytes) -> tuple[Path, Path]:
     """A copy of ``run`` whose latest checkpoint holds ``content``."""
     bad = tmp_path / "bad_run"
     shutil.copytree(run, bad)
-    checkpoint = bad / "model_9.pt"
+    checkpoint = bad / "model_2.pt"
     checkpoint.write_bytes(content)
     return bad, checkpoint
 
@@ -96,7 +96,7 @@ def test_bad_checkpoints_are_one_line_errors_naming_the_file(run: Path, tmp_path
     expected = {
         "truncated": "not a readable checkpoint",
         "not_a_checkpoint": "not a readable checkpoint",
-        "code": "not a readable checkpoint",
+        "code": "not a plain-tensor checkpoint",
         "wrong_shapes": "mlp.0.weight has shape [64, 3]",
     }[kind]
     assert expected in error

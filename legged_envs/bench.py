@@ -112,7 +112,7 @@ def _training_stepper(env: LeggedEnv, cfg: Any) -> Stepper:
     from policies.runner import LeggedRunner
     from policies.train_config import to_rsl_rl
 
-    train_cfg = to_rsl_rl(cfg.train, resolve_obs_groups(cfg.train, env.get_observations()))
+    train_cfg = to_rsl_rl(cfg.train, resolve_obs_groups(cfg.train, env.get_observations()), env.reward_groups)
     runner = LeggedRunner(env, train_cfg, None, str(env.device), Ranks())
     runner.alg.train_mode()
     obs = env.get_observations()

@@ -169,7 +169,7 @@ class LeggedRunner(OnPolicyRunner):
                 check_nan(obs, rewards, dones)
                 obs, rewards, dones = obs.to(self.device), rewards.to(self.device), dones.to(self.device)
                 alg.process_env_step(obs, rewards, dones, extras)
-                logger.process_env_step(rewards, dones, extras, None)
+                logger.process_env_step(rewards.view(env.num_envs, -1).sum(dim=1), dones, extras, None)
                 if stop is not None and stop.requested and not self.is_distributed:
                     alg.storage.clear()
                     return obs, False

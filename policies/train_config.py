@@ -6,6 +6,7 @@ dict that rsl-rl's ``OnPolicyRunner`` takes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -69,6 +70,21 @@ class PolicyConfig:
 
 
 @dataclass
+class L2c2Config:
+    """L2C2 smoothness loss (policies/l2c2.py): both coefficients 0 switch it off."""
+
+    policy_coef: float = field(default=0.0, metadata={"ge": 0, "le": 10})
+    """Weight of the policy term |mu(s) - mu(s_mix)|^2 (HoST: 0.1 to 1.0)."""
+    value_coef: float = field(default=0.0, metadata={"ge": 0, "le": 10})
+    """Weight of the value term |V(s) - V(s_mix)|^2 (HoST: about 0.01)."""
+
+    @property
+    def enabled(self) -> bool:
+        """Whether either term is on."""
+        return self.policy_coef > 0 or self.value_coef > 0
+
+
+@dataclass
 class TrainConfig:
     """Training run: rollout length, iterations, checkpoints, networks and PPO."""
 
@@ -91,10 +107,22 @@ class TrainConfig:
     """PPO hyper-parameters."""
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     """Actor and critic networks."""
+    l2c2: L2c2Config = field(default_factory=L2c2Config)
+    """L2C2 smoothness loss (on: trains with multi-critic PPO)."""
 
 
-def to_rsl_rl(train: TrainConfig, obs_groups: dict[str, list[str]]) -> dict[str, Any]:
-    """The ``train_cfg`` dict of rsl-rl 5.5's ``OnPolicyRunner`` for this section."""
+MULTI_CRITIC_PPO = "policies.multi_critic_ppo:MultiCriticPPO"
+"""Algorithm of runs with more than one reward group or L2C2 on."""
+
+
+def to_rsl_rl(
+    train: TrainConfig, obs_groups: dict[str, list[str]], reward_groups: Mapping[str, float] | None = None
+) -> dict[str, Any]:
+    """The ``train_cfg`` dict of rsl-rl 5.5's ``OnPolicyRunner`` for this section.
+
+    ``reward_groups`` maps the task's reward groups to their advantage weights (None: one group). More than
+    one group, or L2C2 on, selects ``MultiCriticPPO``; otherwise rsl-rl's ``PPO``.
+    """
     net = train.policy
 
     def model(hidden_dims: list[int], distribution: dict | None) -> dict[str, Any]:
@@ -107,13 +135,23 @@ def to_rsl_rl(train: TrainConfig, obs_groups: dict[str, list[str]]) -> dict[str,
         }
 
     noise = {"class_name": "GaussianDistribution", "init_std": net.init_noise_std, "std_type": net.noise_std_type}
+    algorithm: dict[str, Any] = {"class_name": "PPO", "optimizer": "adam", **vars(train.ppo)}
+    if (reward_groups is not None and len(reward_groups) > 1) or train.l2c2.enabled:
+        weights = reward_groups or {"main": 1.0}
+        algorithm |= {
+            "class_name": MULTI_CRITIC_PPO,
+            "reward_groups": list(weights),
+            "reward_group_weights": list(weights.values()),
+            "l2c2_policy_coef": train.l2c2.policy_coef,
+            "l2c2_value_coef": train.l2c2.value_coef,
+        }
     return {
         "num_steps_per_env": train.num_steps_per_env,
         "save_interval": train.save_interval,
         "obs_groups": {name: list(groups) for name, groups in obs_groups.items()},
         "actor": model(net.actor_hidden_dims, noise),
         "critic": model(net.critic_hidden_dims, None),
-        "algorithm": {"class_name": "PPO", "optimizer": "adam", **vars(train.ppo)},
+        "algorithm": algorithm,
         "check_for_nan": True,
         "logger": "tensorboard",
     }

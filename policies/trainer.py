@@ -108,7 +108,7 @@ def _train(cfg, task_name: str, task_cls, ranks: Ranks, request: _Request, held:
         groups = resolve_obs_groups(cfg.train, env.get_observations())
     except FieldError as error:
         raise key_error(request.source, request.overrides, error.key, error.problem) from None
-    train_cfg = to_rsl_rl(cfg.train, groups)
+    train_cfg = to_rsl_rl(cfg.train, groups, env.reward_groups)
     if request.resume is None:
         run, created = _make_run_dir(cfg, task_name, request, held, ranks)
     else:

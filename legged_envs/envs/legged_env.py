@@ -83,6 +83,11 @@ class LeggedEnv(VecEnv):
         self._reset(torch.arange(self.num_envs, device=self.device))
         self._observations = self._observe()
 
+    @property
+    def reward_groups(self) -> dict[str, float]:
+        """Reward group -> weight of its advantages (``task.reward_group_weights``), in column order."""
+        return dict(zip(self.rewards.groups, self.reward_group_weights, strict=True))
+
     # --- rsl-rl VecEnv ---------------------------------------------------------------------
     def get_observations(self) -> TensorDict:
         return self._observations

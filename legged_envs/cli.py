@@ -59,9 +59,17 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.suite is not None:  # several RUNs: every argument without '=' is one
+        from policies.robustness import robustness_runs
+
+        runs = [args.run_dir, *(arg for arg in args.overrides if "=" not in arg)]
+        overrides = [arg for arg in args.overrides if "=" in arg]
+        robustness_runs(runs, args.suite, overrides, args.out, args.episodes, args.checkpoint)
+        return 0
     from policies.evaluate import evaluate_run
 
-    evaluate_run(args.run_dir, args.overrides, episodes=args.episodes, out_dir=args.out, checkpoint=args.checkpoint)
+    episodes = args.episodes or 64
+    evaluate_run(args.run_dir, args.overrides, episodes=episodes, out_dir=args.out, checkpoint=args.checkpoint)
     return 0
 
 
@@ -170,10 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="tracking errors and fall rate of a trained policy")
     evaluate.add_argument("run_dir", metavar="RUN", help="run directory")
-    evaluate.add_argument("overrides", nargs="*", help="dotted overrides of the run's config")
+    evaluate.add_argument("overrides", nargs="*", help="dotted overrides of the run's config (with --suite: more RUNs)")
     episodes = _number_up_to(int, MAX_EPISODES)
-    evaluate.add_argument("--episodes", type=episodes, default=64, help="episodes (parallel envs), default 64")
-    evaluate.add_argument("--out", help="directory for eval.json and eval.md (default: the run directory)")
+    evaluate.add_argument("--episodes", type=episodes, help="episodes (parallel envs), default 64 (--suite: its own)")
+    evaluate.add_argument("--suite", help="robustness suite YAML (configs/robustness/): every scenario x severity")
+    evaluate.add_argument(
+        "--out", help="directory for the results (default: the run directory; --suite: RUN/robustness)"
+    )
     evaluate.add_argument("--checkpoint", help="checkpoint file (default: the run's latest)")
     evaluate.set_defaults(run=_eval)
 

@@ -79,7 +79,7 @@ def run_episodes(env: LeggedEnv, policy: Any, progress: bool = False) -> dict[st
         range(env.max_episode_length), desc="eval", unit="step", disable=None if progress else True, leave=False
     ):
         obs, rewards, dones, extras = env.step(policy(obs))
-        returns += rewards * active
+        returns += rewards.view(n, -1).sum(dim=1) * active  # summed over reward groups
         lengths += active.float()
         alive = (active & ~dones).float()
         if errors_of is not None:

@@ -1,0 +1,143 @@
+"""Declarative perturbation scenarios and robustness suites, read from YAML (``legged_envs.config`` schema rules;
+the keys that say what is perturbed have no default: a suite must name them).
+
+A perturbation's size at severity ``s`` and episode time ``t`` is ``magnitude * s * scale * schedule(t)``
+(``scale``: its scenario's ``severity_scale``); what the size means depends on its ``kind`` (``KIND_MEANINGS``).
+Random draws (noise, dropout masks, push directions) are refreshed per ``mode``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from legged_envs.config import FieldError
+from legged_envs.config.loader import display_path, load_file
+from legged_envs.config.schema import validate
+from legged_envs.obs_layout import TERM_NAMES
+
+KIND_MEANINGS = {
+    "obs_gaussian": "std of gaussian noise on the terms, raw units",
+    "obs_uniform": "half-width of uniform noise on the terms, raw units",
+    "obs_bias": "constant offset added to the terms, raw units",
+    "obs_dropout": "probability that each entry of the terms drops out (zero or hold-last)",
+    "obs_latency": "delay of the terms, control steps (rounded)",
+    "action_noise": "std of gaussian noise on the actions of the joints",
+    "action_latency": "delay of the actions, control steps (rounded)",
+    "motor_strength": "share of the joints' torque lost, 0..1",
+    "locked_motor": "blend of the joints' targets towards their position at lock time, 0..1 (1: locked)",
+    "limp_motor": "share of the joints' PD gains lost, 0..1 (1: limp, zero torque)",
+    "friction": "share of the friction coefficient lost, 0..1",
+    "payload": "mass added to the payload body, kg",
+    "push": "horizontal velocity impulse on the base, m/s, random direction",
+}
+"""Perturbation kind -> what its size is."""
+Kind = Literal[
+    "obs_gaussian",
+    "obs_uniform",
+    "obs_bias",
+    "obs_dropout",
+    "obs_latency",
+    "action_noise",
+    "action_latency",
+    "motor_strength",
+    "locked_motor",
+    "limp_motor",
+    "friction",
+    "payload",
+    "push",
+]
+OBS_KINDS = ("obs_gaussian", "obs_uniform", "obs_bias", "obs_dropout", "obs_latency")
+FRACTION_KINDS = ("obs_dropout", "motor_strength", "locked_motor", "limp_motor", "friction")
+"""Kinds whose size is a share, clamped to [0, 1]."""
+
+
+@dataclass
+class ScheduleConfig:
+    """Severity over the episode: a factor in [0, 1] of the episode time ``t``."""
+
+    kind: Literal["constant", "step", "ramp", "sinusoid"] = "constant"
+    """constant: 1; step: 0 before ``start_s``, then 1; ramp: 0 to 1 from ``start_s`` over ``duration_s``;
+    sinusoid: (1 - cos(2 pi (t - start_s) / period_s)) / 2 from ``start_s``."""
+    start_s: float = field(default=0.0, metadata={"ge": 0, "le": 3600})
+    """When the perturbation starts, s."""
+    duration_s: float = field(default=1.0, metadata={"gt": 0, "le": 3600})
+    """Length of the ramp, s."""
+    period_s: float = field(default=1.0, metadata={"gt": 0, "le": 3600})
+    """Period of the sinusoid, s."""
+
+
+@dataclass
+class PerturbationConfig:
+    """One perturbation of a scenario."""
+
+    kind: Kind
+    """What is perturbed (``KIND_MEANINGS``); required."""
+    magnitude: float = field(metadata={"ge": -1000, "le": 1000})
+    """Size at severity 1 (meaning per ``kind``); only ``obs_bias`` may be negative; required."""
+    terms: list[str] = field(default_factory=list)
+    """Policy observation terms an ``obs_*`` kind perturbs (empty: every term of the layout)."""
+    joints: list[str] = field(default_factory=list)
+    """Joints an action or motor kind perturbs, by name (empty: every joint)."""
+    dropout: Literal["zero", "hold"] = "zero"
+    """What a dropped-out entry reads: 0, or its last delivered value."""
+    mode: Literal["step", "episode", "interval"] = "step"
+    """When random draws are refreshed (and a push fires): every step, once per episode (pushes: at step
+    ``interval_steps``), or every ``interval_steps`` steps."""
+    interval_steps: int = field(default=50, metadata={"ge": 1, "le": 1_000_000})
+    """Control steps between refreshes in ``interval`` mode (and the push step in ``episode`` mode)."""
+    body: str = "base"
+    """Body carrying a ``payload``."""
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    """Severity over the episode."""
+
+    def check(self) -> None:
+        if self.magnitude < 0 and self.kind != "obs_bias":
+            raise FieldError("magnitude", f"must be >= 0 for kind {self.kind!r}, got {self.magnitude:g}")
+        if self.kind in FRACTION_KINDS and self.magnitude > 1:
+            raise FieldError("magnitude", f"must be <= 1 for kind {self.kind!r} (a share), got {self.magnitude:g}")
+        if self.terms and self.kind not in OBS_KINDS:
+            raise FieldError("terms", f"only for the observation kinds, not {self.kind!r}")
+        for term in self.terms:
+            if term not in TERM_NAMES:
+                raise FieldError("terms", f"unknown observation term {term!r} (known: {', '.join(TERM_NAMES)})")
+        if self.joints and (self.kind in OBS_KINDS or self.kind in ("friction", "payload", "push")):
+            raise FieldError("joints", f"only for the action and motor kinds, not {self.kind!r}")
+
+
+@dataclass
+class ScenarioConfig:
+    """Perturbations applied together, all scaled by the same severity."""
+
+    perturbations: list[PerturbationConfig] = field(metadata={"min_items": 1})
+    """What the scenario applies, in this order (observation kinds chain in order, as do action kinds); required."""
+    severity_scale: float = field(default=1.0, metadata={"gt": 0, "le": 1000})
+    """Multiplier on every severity of the suite for this scenario."""
+
+
+@dataclass
+class SuiteConfig:
+    """A robustness suite: every scenario at every severity, plus the unperturbed run."""
+
+    scenarios: dict[str, ScenarioConfig] = field(metadata={"min_items": 1})
+    """Scenario name -> scenario; required."""
+    severities: list[float] = field(default_factory=lambda: [0.5, 1.0], metadata={"gt": 0, "le": 100, "min_items": 1})
+    """Severities each scenario runs at (increasing; severity 0 is the shared unperturbed run)."""
+    episodes: int = field(default=64, metadata={"gt": 0, "le": 1_048_576})
+    """Episodes per scenario and severity (parallel envs)."""
+    seed: int = field(default=0, metadata={"ge": 0, "le": 2**31 - 1})
+    """Seed of the perturbations' random draws (the env keeps the run's seed)."""
+    overrides: list[str] = field(default_factory=list)
+    """Dotted overrides of every run's config, e.g. ``env.episode_length_s=10``."""
+
+    def check(self) -> None:
+        if any(b <= a for a, b in itertools.pairwise(self.severities)):
+            raise FieldError("severities", f"must increase, got {self.severities}")
+
+
+def load_suite(path: str | Path) -> SuiteConfig:
+    """The validated suite of a YAML file; raises ``ConfigError`` naming the file and key."""
+    data, origins = load_file(path)
+    return validate(data, SuiteConfig, display_path(Path(path).resolve()), origins)

@@ -1,0 +1,77 @@
+"""Motor faults: lost strength, limp (no PD) and locked joints, through the backend's per-world motor strength
+and PD gains; the other joints get nominal values."""
+
+from __future__ import annotations
+
+import torch
+
+from legged_envs.perturbations.base import ColumnPerturbation, PhysicsPerturbation, joint_ids
+
+LOCK_STIFFNESS = 20.0
+"""PD gain multiplier of a fully locked motor: a Go2 calf then stays within 0.04 rad while the other legs swing
+(0.5 rad of drift at nominal gains)."""
+
+
+class MotorPerturbation(PhysicsPerturbation):
+    """Scales a per-joint motor parameter of the chosen joints by ``factor(size)``."""
+
+    def setup(self) -> None:
+        self.joints = joint_ids(self.cfg, self.env)
+
+    def joint_rows(self, size: torch.Tensor, nominal: torch.Tensor) -> torch.Tensor:
+        """(len(size), J) rows of ``nominal`` (J,) with the chosen joints times ``factor(size)``."""
+        rows = nominal.expand(len(size), -1).clone()
+        rows[:, self.joints] *= self.factor(size)[:, None]
+        return rows
+
+    def factor(self, size: torch.Tensor) -> torch.Tensor:
+        """Multiplier on the chosen joints' nominal value for (k,) sizes: the share they keep."""
+        return 1.0 - size
+
+
+class MotorStrength(MotorPerturbation):
+    """The chosen motors lose a share ``size`` of their torque."""
+
+    def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
+        nominal = torch.ones(self.env.num_actions, device=self.env.device)
+        self.env.sim.set_motor_strength(world_ids, self.joint_rows(size, nominal))
+
+
+class LimpMotor(MotorPerturbation):
+    """The chosen joints lose a share ``size`` of their PD gains (1: kp = kd = 0, no torque)."""
+
+    def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
+        joints, device = self.env.robot.joints, self.env.device
+        kp = torch.tensor([joint.kp for joint in joints], device=device)
+        kd = torch.tensor([joint.kd for joint in joints], device=device)
+        self.env.sim.set_pd_gains(world_ids, self.joint_rows(size, kp), self.joint_rows(size, kd))
+
+
+class StiffMotor(LimpMotor):
+    """The chosen joints' PD gains grow to ``LOCK_STIFFNESS`` times nominal at size 1."""
+
+    def factor(self, size: torch.Tensor) -> torch.Tensor:
+        return 1.0 + (LOCK_STIFFNESS - 1.0) * size
+
+
+class LockedMotor(ColumnPerturbation):
+    """Action columns of joints that hold the position they had when the perturbation switched on: their targets
+    move from the policy's towards that position by ``size`` and their PD stiffens (``StiffMotor``; 1: locked).
+    Assumes targets ``default + action_scale * action``."""
+
+    def setup(self) -> None:
+        self.lock_pos = self.env.state.joint_pos[:, self.columns].clone()
+        """(n, C) position each joint is locked at, rad."""
+        self.gains = StiffMotor(self.cfg, self.severity, self.env, self.generator)
+
+    def reset(self, env_ids: torch.Tensor) -> None:
+        super().reset(env_ids)
+        self.gains.reset(env_ids)
+
+    def perturb(self, actions: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
+        env, size = self.env, self.size(steps)
+        self.gains.apply(steps)
+        active = (size > 0)[:, None] & ~self.take_fresh()[:, None]
+        self.lock_pos = torch.where(active, self.lock_pos, env.state.joint_pos[:, self.columns])
+        lock_action = (self.lock_pos - env.default_joint_pos[:, self.columns]) / env.robot.action_scale
+        return actions + size[:, None] * (lock_action - actions)

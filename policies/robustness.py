@@ -1,0 +1,205 @@
+"""``legged eval RUN [RUN ...] --suite FILE``: fall rate and tracking RMSE of trained policies under every
+scenario x severity of a robustness suite (``legged_envs.perturbations``), and a robustness score per policy.
+
+Each cell runs ``episodes`` parallel envs for one episode each (``policies.evaluate.run_episodes``) in a fresh
+env of the run's config, the perturbations seeded by the suite's ``seed``. A scenario's score is the area under
+its survival (1 - fall rate) vs severity curve from the unperturbed run (severity 0) to the largest severity,
+divided by the area the unperturbed survival would give: 1 means no loss, 0 falls at once (nan when the
+unperturbed policy always falls). A policy's score is the mean over scenarios.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from tensordict import TensorDict
+from tqdm import tqdm
+
+from legged_envs.config.loader import display_path
+from legged_envs.perturbations.config import ScenarioConfig, SuiteConfig, load_suite
+from legged_envs.perturbations.wrapper import PerturbedEnv
+from policies.evaluate import run_episodes
+from policies.rng import seed_everything
+from policies.run_dir import RunDirError, TrainedRun, load_policy, load_run, make_trained_env, mean_action
+
+Policy = Callable[[TensorDict], torch.Tensor]
+NOMINAL = "nominal"
+"""Scenario name of the unperturbed run."""
+
+
+@dataclass
+class Cell:
+    """One scenario at one severity: ``run_episodes``' measures."""
+
+    scenario: str
+    severity: float
+    fall_rate: float
+    mean_return: float
+    mean_episode_length_s: float
+    tracking_rmse: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class PolicyResult:
+    """A run's cells, its score per scenario and its robustness score."""
+
+    run_dir: str
+    checkpoint: str
+    iteration: int
+    cells: list[Cell] = field(default_factory=list)
+    """The nominal run first, then each scenario at each severity."""
+    scores: dict[str, float] = field(default_factory=dict)
+    """Scenario -> normalised area under its survival-vs-severity curve."""
+    robustness_score: float = math.nan
+    """Mean of ``scores``."""
+
+
+def survival_score(nominal_fall_rate: float, curve: Sequence[tuple[float, float]]) -> float:
+    """Area under survival (1 - fall rate) vs severity over [0, last severity] of the ``(severity, fall rate)``
+    curve, the nominal run at severity 0, divided by the nominal survival times the last severity."""
+    points = [(0.0, 1.0 - nominal_fall_rate), *((s, 1.0 - f) for s, f in curve)]
+    area = sum((s1 - s0) * (v0 + v1) / 2 for (s0, v0), (s1, v1) in itertools.pairwise(points))
+    full = points[0][1] * points[-1][0]
+    return area / full if full > 0 else math.nan
+
+
+def run_cell(
+    run: TrainedRun, policy: Policy, episodes: int, scenario: ScenarioConfig | None, severity: float, seed: int
+) -> dict:
+    """``run_episodes``' measures of ``policy`` in a fresh env of ``run``, perturbed by ``scenario`` at
+    ``severity`` (None: unperturbed)."""
+    seed_everything(run.cfg.seed)
+    env = make_trained_env(run, episodes)
+    try:
+        stepped = env if scenario is None else PerturbedEnv(env, scenario, severity, seed)
+        return run_episodes(stepped, policy)
+    finally:
+        env.close()
+
+
+def evaluate_suite(
+    run: TrainedRun, suite: SuiteConfig, policy: Policy | None = None, progress: tqdm | None = None
+) -> PolicyResult:
+    """Every cell of ``suite`` for ``run``'s deterministic policy (or ``policy``)."""
+    if policy is None:
+        env = make_trained_env(run, 1)
+        actor = load_policy(run, env.get_observations(), env.num_actions)
+        env.close()
+        policy = lambda obs: mean_action(actor, obs)  # noqa: E731
+    result = PolicyResult(str(run.run_dir), run.checkpoint.name, run.iteration)
+    grid: list[tuple[str, ScenarioConfig | None, float]] = [(NOMINAL, None, 0.0)]
+    grid += [(name, scenario, s) for name, scenario in suite.scenarios.items() for s in suite.severities]
+    for name, scenario, severity in grid:
+        if progress is not None:
+            progress.set_postfix_str(f"{display_path(run.run_dir)}: {name} @ {severity:g}")
+        stats = run_cell(run, policy, suite.episodes, scenario, severity, suite.seed)
+        result.cells.append(Cell(name, severity, **stats))
+        if progress is not None:
+            progress.update()
+    nominal = result.cells[0].fall_rate
+    for name in suite.scenarios:
+        curve = [(c.severity, c.fall_rate) for c in result.cells if c.scenario == name]
+        result.scores[name] = survival_score(nominal, curve)
+    result.robustness_score = sum(result.scores.values()) / len(result.scores)
+    return result
+
+
+def markdown(results: list[PolicyResult], suite_path: str, suite: SuiteConfig) -> str:
+    """``robustness.md``: the scores, then every cell of each policy."""
+    names = list(suite.scenarios)
+    lines = [
+        f"# Robustness suite {suite_path}",
+        "",
+        f"{suite.episodes} episodes per cell, severities {', '.join(f'{s:g}' for s in suite.severities)}, "
+        f"perturbation seed {suite.seed}. Score: area under survival (1 - fall rate) vs severity, normalised to "
+        "the unperturbed run (1: no loss).",
+        "",
+        "| policy | robustness score | " + " | ".join(names) + " |",
+        "|" + " --- |" * (2 + len(names)),
+    ]
+    for result in results:
+        scores = " | ".join(f"{result.scores[name]:.3f}" for name in names)
+        lines.append(f"| {result.run_dir} | {result.robustness_score:.3f} | {scores} |")
+    for result in results:
+        commands = list(result.cells[0].tracking_rmse)
+        lines += ["", f"## {result.run_dir} (`{result.checkpoint}`, {result.iteration} iterations)", ""]
+        header = " | ".join(f"RMSE {c}" for c in commands)
+        lines += [f"| scenario | severity | fall rate | episode length | {header} |"]
+        lines.append("|" + " --- |" * (4 + len(commands)))
+        for cell in result.cells:
+            rmse = " | ".join(f"{cell.tracking_rmse.get(c, math.nan):.4f}" for c in commands)
+            row = f"| {cell.scenario} | {cell.severity:g} | {cell.fall_rate:.1%} | {cell.mean_episode_length_s:.2f} s |"
+            lines.append(f"{row} {rmse} |")
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(results: list[PolicyResult]) -> str:
+    """``robustness.csv``: one row per policy and cell."""
+    commands = sorted({name for result in results for cell in result.cells for name in cell.tracking_rmse})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["run_dir", "scenario", "severity", "fall_rate", "mean_return", "mean_episode_length_s"]
+        + [f"rmse_{name}" for name in commands]
+    )
+    for result in results:
+        for cell in result.cells:
+            rmse = [cell.tracking_rmse.get(name, math.nan) for name in commands]
+            fixed = [cell.fall_rate, cell.mean_return, cell.mean_episode_length_s]
+            writer.writerow([result.run_dir, cell.scenario, cell.severity, *fixed, *rmse])
+    return out.getvalue()
+
+
+def write_results(results: list[PolicyResult], suite_path: str, suite: SuiteConfig, out_dir: Path) -> list[Path]:
+    """Write ``robustness.json``, ``robustness.csv`` and ``robustness.md`` into ``out_dir``."""
+    report = {"suite": suite_path, "config": asdict(suite), "policies": [asdict(result) for result in results]}
+    texts = {
+        "robustness.json": json.dumps(report, indent=2) + "\n",
+        "robustness.csv": csv_text(results),
+        "robustness.md": markdown(results, suite_path, suite),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in texts.items():
+        (out_dir / name).write_text(text)
+        paths.append(out_dir / name)
+    return paths
+
+
+def robustness_runs(
+    run_dirs: Sequence[str],
+    suite_file: str,
+    overrides: Sequence[str] = (),
+    out_dir: str | None = None,
+    episodes: int | None = None,
+    checkpoint: str | None = None,
+) -> list[PolicyResult]:
+    """``legged eval RUN [RUN ...] --suite FILE``: run the suite on each run directory and write the results
+    (default folder: ``RUN/robustness`` for one run, ``./robustness`` for several)."""
+    suite = load_suite(suite_file)
+    if episodes is not None:
+        suite.episodes = episodes
+    if checkpoint is not None and len(run_dirs) > 1:
+        raise RunDirError("--checkpoint: only with one RUN")
+    runs = [
+        load_run(Path(d), [*suite.overrides, *overrides], Path(checkpoint) if checkpoint else None) for d in run_dirs
+    ]
+    cells = len(runs) * (1 + len(suite.scenarios) * len(suite.severities))
+    print(f"legged eval: suite {suite_file}: {cells} cells of {suite.episodes} episodes", flush=True)
+    with tqdm(total=cells, desc="robustness", unit="cell") as progress:
+        results = [evaluate_suite(run, suite, progress=progress) for run in runs]
+    suite_path = display_path(Path(suite_file).resolve())
+    text = markdown(results, suite_path, suite)
+    print(text, end="", flush=True)
+    out = Path(out_dir) if out_dir else (runs[0].run_dir / "robustness" if len(runs) == 1 else Path("robustness"))
+    paths = write_results(results, suite_path, suite, out)
+    print(f"legged eval: wrote {', '.join(display_path(p.absolute()) for p in paths)}")
+    return results

@@ -1,0 +1,121 @@
+"""Robustness suites: suite files (good and bad), the runner's results folder and CLI, and the score."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import typing
+from pathlib import Path
+
+import pytest
+import torch
+
+from legged_envs.cli import main
+from legged_envs.config import ConfigError
+from legged_envs.perturbations.config import KIND_MEANINGS, Kind, load_suite
+from legged_envs.perturbations.wrapper import PHYSICS_KINDS, SIGNAL_KINDS
+from policies.robustness import evaluate_suite, survival_score
+from policies.run_dir import load_run
+
+from .support import GO2_DEMO, STILL
+
+SHIPPED_SUITE = Path(__file__).resolve().parents[2] / "configs" / "robustness" / "go2.yaml"
+TINY = """\
+episodes: 3
+severities: [0.5, 1.0]
+overrides: [env.episode_length_s=1, sim.num_threads=1]
+scenarios:
+  pushes: {perturbations: [{kind: push, magnitude: 2.0, mode: episode, interval_steps: 10}]}
+  noise: {perturbations: [{kind: obs_gaussian, terms: [joint_vel], magnitude: 1.0}]}
+"""
+
+
+def test_every_kind_has_a_meaning_and_an_implementation() -> None:
+    assert set(typing.get_args(Kind)) == set(KIND_MEANINGS) == set(SIGNAL_KINDS) | set(PHYSICS_KINDS)
+
+
+def test_the_shipped_suite_loads() -> None:
+    suite = load_suite(SHIPPED_SUITE)
+    assert len(suite.scenarios) >= 7 and 3 <= len(suite.severities) <= 4
+    assert {"pushes", "payload", "low_friction", "locked_knee", "combined"} <= set(suite.scenarios)
+
+
+def one(perturbation: str) -> str:
+    """A suite of one scenario with one perturbation (YAML flow mapping)."""
+    return f"scenarios: {{a: {{perturbations: [{perturbation}]}}}}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (one("{kind: shove, magnitude: 1}"), "scenarios.a.perturbations[0].kind: expected one of"),
+        (one("{kind: push, magnitude: -1}"), "perturbations[0].magnitude: must be >= 0"),
+        (one("{kind: friction, magnitude: 2}"), "magnitude: must be <= 1"),
+        (one("{kind: obs_bias, magnitude: 1, terms: [gyro]}"), "terms: unknown observation term"),
+        (one("{kind: push, magnitude: 1, joints: [x]}"), "joints: only for the action and motor"),
+        (one("{kind: push}"), "perturbations[0].magnitude: missing required key"),
+        (one("{kind: push, magnitude: 1}") + "\nseverities: [1, 0.5]", "severities: must increase"),
+        ("severities: [1]", "scenarios: missing required key"),
+        ("scenarios: {a: {perturbations: []}}", "perturbations: expected list"),
+        ("scenarios: {a: {perturbation: []}}", "scenarios.a.perturbation: unknown key"),
+        ("episodes: 0", "episodes: expected int in (0, 1048576]"),
+    ],
+)
+def test_a_bad_suite_file_is_one_line_naming_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "suite.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_suite(path)
+    assert str(error.value).startswith(str(path)) and message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_the_runner_writes_its_table_csv_and_json_for_two_runs(tmp_path: Path, capsys) -> None:
+    suite = tmp_path / "tiny.yaml"
+    suite.write_text(TINY)
+    out = tmp_path / "results"
+    assert main(["eval", str(GO2_DEMO), str(GO2_DEMO), *STILL, "--suite", str(suite), "--out", str(out)]) == 0
+    report = json.loads((out / "robustness.json").read_text())
+    assert len(report["policies"]) == 2
+    policy = report["policies"][0]
+    assert [(c["scenario"], c["severity"]) for c in policy["cells"]] == [
+        ("nominal", 0.0),
+        ("pushes", 0.5),
+        ("pushes", 1.0),
+        ("noise", 0.5),
+        ("noise", 1.0),
+    ]
+    assert set(policy["scores"]) == {"pushes", "noise"} and 0.0 <= policy["robustness_score"] <= 1.0
+    assert set(policy["cells"][0]["tracking_rmse"]) == {"vx", "vy", "yaw_rate", "height", "pitch", "roll"}
+    rows = list(csv.DictReader((out / "robustness.csv").open()))
+    assert len(rows) == 10 and float(rows[1]["fall_rate"]) == policy["cells"][1]["fall_rate"]
+    table = (out / "robustness.md").read_text()
+    assert "| policy | robustness score | pushes | noise |" in table
+    assert "legged eval: wrote" in capsys.readouterr().out
+
+
+def test_a_bad_suite_file_fails_the_cli_with_one_line(tmp_path: Path, capsys) -> None:
+    suite = tmp_path / "bad.yaml"
+    suite.write_text("scenarios: {a: {perturbations: [{kind: push, magnitud: 1}]}}")
+    assert main(["eval", str(GO2_DEMO), "--suite", str(suite)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("legged eval: error: ") and "perturbations[0].magnitud: unknown key" in err
+
+
+def test_large_pushes_score_worse_than_no_pushes_for_a_standing_robot(tmp_path: Path) -> None:
+    suite_file = tmp_path / "pushes.yaml"
+    push = "{kind: push, magnitude: 3.0, mode: episode, interval_steps: 25}"
+    suite_file.write_text(f"episodes: 8\nseverities: [0.1, 1.0]\nscenarios: {{pushes: {{perturbations: [{push}]}}}}")
+    suite = load_suite(suite_file)
+    run = load_run(GO2_DEMO, [*STILL, "env.episode_length_s=2"])
+    result = evaluate_suite(run, suite, policy=lambda obs: torch.zeros(obs.batch_size[0], 12))
+    nominal, weak, strong = (cell.fall_rate for cell in result.cells)
+    assert nominal == 0.0 and strong > weak and strong >= 0.5
+    assert result.scores["pushes"] < 1.0
+
+
+def test_the_score_is_the_normalised_area_under_survival() -> None:
+    assert survival_score(0.0, [(1.0, 0.0), (2.0, 0.0)]) == 1.0
+    assert survival_score(0.0, [(1.0, 1.0)]) == 0.5
+    assert survival_score(0.5, [(1.0, 0.5), (2.0, 1.0)]) == pytest.approx((0.5 + 0.25) / 1.0)
+    assert math.isnan(survival_score(1.0, [(1.0, 1.0)]))

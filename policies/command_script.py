@@ -13,7 +13,7 @@ nominal height, level). Names are the task's ``command_names``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,3 +83,16 @@ def script_duration(segments: Sequence[Segment]) -> float:
 
 def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def segment_table(names: Sequence[str], rows: Sequence[tuple[Segment, Mapping[str, float]]]) -> list[str]:
+    """Markdown lines: per segment, each command dimension as ``commanded / achieved``."""
+    lines = [
+        "| segment | s | " + " | ".join(f"{name} cmd / got" for name in names) + " |",
+        "|" + " --- |" * (len(names) + 2),
+    ]
+    for index, (segment, achieved) in enumerate(rows):
+        pairs = zip(names, segment.command, strict=True)
+        cells = [f"{commanded:+.2f} / {achieved.get(name, math.nan):+.3f}" for name, commanded in pairs]
+        lines.append(f"| {index + 1} | {segment.duration_s:g} | " + " | ".join(cells) + " |")
+    return lines

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from legged_envs.config import ConfigError
 from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
-from policies.command_script import Segment, command_at, load_command_script, script_duration
+from policies.command_script import Segment, command_at, load_command_script, script_duration, segment_table
 from policies.rng import seed_everything
 from policies.run_dir import load_policy, load_run, make_trained_env, mean_action
 
@@ -126,6 +126,7 @@ def play_run(
     try:
         obs = env.get_observations()
         world0 = torch.tensor([0], device=env.device)
+        measured: list[tuple[float, dict[str, float]]] = []
         for frame in tqdm(range(frames), desc="play", unit="frame", leave=False, disable=None):
             for sub in range(stride):
                 if segments:
@@ -133,6 +134,8 @@ def play_run(
                     command = torch.tensor([command_at(segments, step_time)], device=env.device)
                     env.task.set_command(world0, command)  # type: ignore[attr-defined]
                 obs, _, _, _ = env.step(mean_action(actor, obs))
+                if segments:
+                    measured.append((step_time, _achieved(env)))
             writer.append(renderer.render())
         writer.close()
     except BaseException:
@@ -142,7 +145,36 @@ def play_run(
         renderer.close()
         env.close()
     print(f"legged play: wrote {display_path(path)} ({writer.frames} frames, {math.ceil(frames / actual_fps)} s)")
+    if segments:
+        print(f"legged play: commanded vs achieved (after {SEGMENT_SETTLE_S:g} s of each segment):")
+        print("\n".join(segment_table(env.task.command_names, segment_means(segments, measured))))  # type: ignore[attr-defined]
     return path
+
+
+SEGMENT_SETTLE_S = 1.0
+"""Time at the start of each command segment left out of its achieved values, s (as ``legged sim2sim``)."""
+
+
+def _achieved(env: LeggedEnv) -> dict[str, float]:
+    """World 0's measured value of each command dimension this step (the task's error plus the command)."""
+    errors = env.task.eval_step_errors()  # type: ignore[attr-defined]
+    command = env.task.command[0].tolist()  # type: ignore[attr-defined]
+    return {name: errors[name][0].item() + command[i] for i, name in enumerate(env.task.command_names)}  # type: ignore[attr-defined]
+
+
+def segment_means(
+    segments: list[Segment], measured: list[tuple[float, dict[str, float]]]
+) -> list[tuple[Segment, dict[str, float]]]:
+    """Each segment with the mean of ``measured`` (time, values) over its steps after ``SEGMENT_SETTLE_S``."""
+    rows, start = [], 0.0
+    for segment in segments:
+        begin, end = start + min(SEGMENT_SETTLE_S, segment.duration_s / 2), start + segment.duration_s
+        window = [values for time_s, values in measured if begin <= time_s < end]
+        rows.append(
+            (segment, {name: sum(v[name] for v in window) / len(window) for name in window[0]} if window else {})
+        )
+        start = end
+    return rows
 
 
 def _script(env: LeggedEnv, commands: str | None) -> list[Segment]:

@@ -173,7 +173,7 @@ class SimBridge:
             "sim_time_s": robot.time_s,
             "base_height_m": robot.base_height_m,
             "base_xy_m": robot.base_xy_m.tolist(),
-            "base_yaw_rad": robot.base_yaw_rad,
+            "base_rpy_rad": robot.base_rpy_rad.tolist(),
             "tilt_rad": tilt_rad(robot.imu_quat_wxyz),
             "joint_q": robot.joint_q.tolist(),
             "held": robot.held,

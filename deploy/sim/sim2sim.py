@@ -2,16 +2,17 @@
 
 Starts the MuJoCo bridge and the policy node on the robot's sim2sim parameters, walks the safety
 state machine PASSIVE -> STAND -> READY -> POLICY over ``/legged/transition`` as an operator would,
-lets the policy drive for a few seconds of simulated time and reports whether the robot ended
-upright at standing height and, with ``--command vx=0.5`` and the like, moving as commanded (mean
-velocity of the base after a settling second). Exit code 0: all of that; 1: not, or something failed
-on the way.
+lets the policy drive for a few seconds of simulated time (holding ``--command vx=0.5`` and the
+like, or each segment of a ``--commands`` script in turn) and prints, per segment, commanded vs
+achieved: mean base velocity (heading frame), height above standing, pitch and roll after a
+settling second. It passes when the robot stayed upright in POLICY, ended at standing height and
+followed every command within ``TOLERANCE``. Exit code 0: pass; 1: not, or something failed on
+the way.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import sys
@@ -26,7 +27,9 @@ import yaml
 from deploy.robot.onnx_policy import OnnxPolicy
 from deploy.robot.policy_metadata import PolicyLoadError
 from deploy.sim.supervisor import Sim2SimError, Sim2SimSupervisor
+from legged_envs.config import ConfigError
 from legged_envs.robots import get_robot_spec
+from policies.command_script import Segment, load_command_script, segment_table
 
 MAX_SECONDS = 3600.0
 """Longest ``--seconds``."""
@@ -38,9 +41,15 @@ SETTLE_S = 1.0
 """Time in POLICY before the motion is measured, s."""
 SAMPLE_S = 0.25
 """Spacing of the samples of the base pose while measuring, s."""
-MOTION_TOLERANCE = (0.5, 0.05)
-"""A commanded velocity counts as followed when |achieved - command| <= 0.5 |command| + 0.05 (m/s or rad/s)."""
-MOTION_COMMANDS = ("vx", "vy", "yaw_rate")
+TOLERANCE = {
+    "vx": (0.5, 0.05),
+    "vy": (0.5, 0.05),
+    "yaw_rate": (0.5, 0.05),
+    "height": (0.0, 0.03),
+    "pitch": (0.5, 0.05),
+    "roll": (0.5, 0.05),
+}
+"""Command name -> (share, floor): a segment follows it when |achieved - commanded| <= share |commanded| + floor."""
 
 
 @dataclass
@@ -53,13 +62,29 @@ class Motion:
 
 
 def measure_motion(samples: list[dict]) -> Motion:
-    """Mean velocity between the first and last ``/sim/state`` reports (yaw unwrapped across the samples)."""
-    first, last = samples[0], samples[-1]
-    seconds = last["sim_time_s"] - first["sim_time_s"]
-    yaw = np.unwrap([s["base_yaw_rad"] for s in samples])
-    dx, dy = np.subtract(last["base_xy_m"], first["base_xy_m"])
-    cos, sin = math.cos(yaw[0]), math.sin(yaw[0])
-    return Motion((cos * dx + sin * dy) / seconds, (-sin * dx + cos * dy) / seconds, (yaw[-1] - yaw[0]) / seconds)
+    """Mean velocity over ``/sim/state`` reports: each step between two reports in the heading frame of its midpoint
+    (so turning does not show as sideways motion), yaw unwrapped across the samples."""
+    seconds = samples[-1]["sim_time_s"] - samples[0]["sim_time_s"]
+    yaw = np.unwrap([s["base_rpy_rad"][2] for s in samples])
+    steps = np.diff([s["base_xy_m"] for s in samples], axis=0)
+    heading = (yaw[1:] + yaw[:-1]) / 2
+    forward = np.sum(np.cos(heading) * steps[:, 0] + np.sin(heading) * steps[:, 1])
+    left = np.sum(-np.sin(heading) * steps[:, 0] + np.cos(heading) * steps[:, 1])
+    return Motion(float(forward / seconds), float(left / seconds), float((yaw[-1] - yaw[0]) / seconds))
+
+
+def measure_segment(samples: list[dict], standing_height_m: float) -> dict[str, float]:
+    """What the robot did over ``samples``, in the units of the Go2 posture commands: mean velocities, mean base
+    height above the standing height (m), mean pitch (+ nose down) and roll (+ left side up), rad."""
+    motion = measure_motion(samples)
+    return {
+        "vx": motion.vx,
+        "vy": motion.vy,
+        "yaw_rate": motion.yaw_rate,
+        "height": float(np.mean([s["base_height_m"] for s in samples])) - standing_height_m,
+        "pitch": float(np.mean([s["base_rpy_rad"][1] for s in samples])),
+        "roll": float(np.mean([s["base_rpy_rad"][0] for s in samples])),
+    }
 
 
 def parse_commands(items: Sequence[str], names: Sequence[str]) -> list[float]:
@@ -76,13 +101,18 @@ def parse_commands(items: Sequence[str], names: Sequence[str]) -> list[float]:
     return list(values.values())
 
 
-def run(params_file: Path, policy: Path, seconds: float, commands: Sequence[str] = ()) -> bool:
-    """One supervised run holding ``commands`` (``NAME=VALUE``); True when the robot ends upright at standing
-    height and follows the commanded velocities."""
+def run(
+    params_file: Path, policy: Path, seconds: float, commands: Sequence[str] = (), script: Path | None = None
+) -> bool:
+    """One supervised run holding ``commands`` (``NAME=VALUE``) for ``seconds``, or the segments of a command
+    ``script``; True when the robot stays upright at standing height and follows every segment's command."""
     params = yaml.safe_load(params_file.read_text())
     spec = get_robot_spec(params["robot"])
-    meta = OnnxPolicy(policy, spec).metadata
-    command = parse_commands(commands, meta.command_names)
+    names = OnnxPolicy(policy, spec).metadata.command_names
+    if script is not None:
+        segments = load_command_script(script, names)
+    else:
+        segments = [Segment(seconds, tuple(parse_commands(commands, names)))]
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     domain = int(os.environ.setdefault("ROS_DOMAIN_ID", str(random.randint(100, 200))))
     with tempfile.TemporaryDirectory(prefix="sim2sim_") as workdir:
@@ -101,41 +131,52 @@ def run(params_file: Path, policy: Path, seconds: float, commands: Sequence[str]
                 supervisor.request(transition)
                 supervisor.wait_mode(mode)
                 print(f"sim2sim: {mode}", flush=True)
-            if meta.command_names:
-                supervisor.hold_command(command)
-            state = supervisor.wait_sim_time(min(SETTLE_S, seconds / 2))
-            samples = [state]
-            while samples[-1]["sim_time_s"] < state["sim_time_s"] + seconds - min(SETTLE_S, seconds / 2):
-                samples.append(supervisor.wait_sim_time(SAMPLE_S))
+            recorded = [(segment, drive_segment(supervisor, segment, bool(names))) for segment in segments]
             mode = supervisor.statuses[-1]["mode"]
         finally:
             supervisor.close()
-    return verdict(samples, mode, spec.default_base_height_m, dict(zip(meta.command_names, command, strict=True)))
+    return verdict(recorded, mode, spec.default_base_height_m, names)
 
 
-def verdict(samples: list[dict], mode: str, standing_height_m: float, command: dict[str, float]) -> bool:
-    """Print the run's figures and whether it passed; True when it did."""
-    last = samples[-1]
-    upright = mode == "POLICY" and last["tilt_rad"] < UPRIGHT_TILT_RAD
-    standing = last["base_height_m"] >= STANDING_HEIGHT_SHARE * standing_height_m
-    motion = measure_motion(samples)
-    share, floor = MOTION_TOLERANCE
-    followed = all(
-        abs(getattr(motion, name) - command.get(name, 0.0)) <= share * abs(command.get(name, 0.0)) + floor
-        for name in MOTION_COMMANDS
-        if name in command
-    )
-    asked = ", ".join(f"{name} {value:+.2f}" for name, value in command.items() if value) or "none"
+def drive_segment(supervisor: Sim2SimSupervisor, segment: Segment, has_command: bool) -> list[dict]:
+    """Hold the segment's command for its duration; the ``/sim/state`` reports after its settling time."""
+    if has_command:
+        supervisor.hold_command(segment.command)
+    settle = min(SETTLE_S, segment.duration_s / 2)
+    first = supervisor.wait_sim_time(settle)
+    samples = [first]
+    while samples[-1]["sim_time_s"] < first["sim_time_s"] + segment.duration_s - settle - 1e-6:
+        samples.append(supervisor.wait_sim_time(SAMPLE_S))
+    return samples
+
+
+def verdict(
+    recorded: list[tuple[Segment, list[dict]]], mode: str, standing_height_m: float, names: Sequence[str]
+) -> bool:
+    """Print commanded vs achieved per segment and the checks; True when every check passed."""
+    rows = [(segment, measure_segment(samples, standing_height_m)) for segment, samples in recorded]
+    every = [sample for _, samples in recorded for sample in samples]
+    last = every[-1]
+    checks = {
+        "in POLICY": mode == "POLICY",
+        "upright": max(s["tilt_rad"] for s in every) < UPRIGHT_TILT_RAD,
+        "standing height": last["base_height_m"] >= STANDING_HEIGHT_SHARE * standing_height_m,
+    }
+    for index, (segment, achieved) in enumerate(rows):
+        for name, commanded in zip(names, segment.command, strict=True):
+            if name in TOLERANCE:
+                share, floor = TOLERANCE[name]
+                checks[f"segment {index + 1} {name}"] = (
+                    abs(achieved[name] - commanded) <= share * abs(commanded) + floor
+                )
     print(
-        f"sim2sim: after {last['sim_time_s'] - samples[0]['sim_time_s'] + SETTLE_S:.1f} s in POLICY: mode {mode}, "
-        f"base height {last['base_height_m']:.3f} m (standing {standing_height_m:.3f}), "
-        f"tilt {last['tilt_rad']:.3f} rad, bad-CRC LowCmds {last.get('bad_crc_count', 0)}"
+        f"sim2sim: {sum(s.duration_s for s, _ in recorded):g} s in POLICY: mode {mode}, base height "
+        f"{last['base_height_m']:.3f} m (standing {standing_height_m:.3f}), tilt {last['tilt_rad']:.3f} rad, "
+        f"bad-CRC LowCmds {last.get('bad_crc_count', 0)}"
     )
-    print(
-        f"sim2sim: command {asked}; measured vx {motion.vx:+.3f} m/s, vy {motion.vy:+.3f} m/s, "
-        f"yaw rate {motion.yaw_rate:+.3f} rad/s"
-    )
-    checks = {"upright": upright, "standing height": standing, "follows the command": followed}
+    if names:
+        print(f"sim2sim: commanded vs achieved (after {SETTLE_S:g} s of each segment):")
+        print("\n".join(segment_table(names, rows)))
     failed = [name for name, ok in checks.items() if not ok]
     print(f"sim2sim: {'PASS' if not failed else 'FAIL'}" + (f" (not: {', '.join(failed)})" if failed else ""))
     return not failed
@@ -149,12 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--command", action="append", default=[], metavar="NAME=VALUE", help="hold a command, e.g. vx=0.5 (repeat)"
     )
+    parser.add_argument(
+        "--commands", type=Path, metavar="SCRIPT", help="command script YAML (configs/commands/); replaces --seconds"
+    )
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds: expected a number in (0, {MAX_SECONDS:g}], got {args.seconds}")
     try:
-        return 0 if run(args.params, args.policy, args.seconds, args.command) else 1
-    except (Sim2SimError, PolicyLoadError, ValueError) as error:
+        return 0 if run(args.params, args.policy, args.seconds, args.command, args.commands) else 1
+    except (Sim2SimError, PolicyLoadError, ConfigError, ValueError) as error:
         print(f"sim2sim: error: {error}", file=sys.stderr)
         return 1
 

@@ -161,9 +161,9 @@ class SimRobot:
         return self.data.xpos[self.model.body(self.spec.base_body).id][:2].copy()
 
     @property
-    def base_yaw_rad(self) -> float:
-        """Heading of the base about world z, rad."""
-        return float(rpy_from_quat(self.imu_quat_wxyz)[2])
+    def base_rpy_rad(self) -> np.ndarray:
+        """(3,) roll (+ left side up), pitch (+ nose down) and yaw of the base, rad."""
+        return rpy_from_quat(self.imu_quat_wxyz)
 
 
 def rpy_from_quat(quat_wxyz: np.ndarray) -> np.ndarray:

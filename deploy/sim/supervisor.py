@@ -70,6 +70,7 @@ class Sim2SimSupervisor:
             for topic in (topics.TRANSITION, sim_topics.SIM_CONTROL, sim_topics.SIM_REMOTE)
         }
         self.command_publisher = self.node.create_publisher(Float32MultiArray, topics.CMD, topics.EVENTS)
+        self.held_command: Float32MultiArray | None = None
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
 
@@ -166,9 +167,11 @@ class Sim2SimSupervisor:
         publisher.publish(String(data=text))
 
     def hold_command(self, values: Sequence[float], rate_hz: float = COMMAND_RATE_HZ) -> None:
-        """Publish ``values`` on /cmd at ``rate_hz`` from now on, while the supervisor spins (its waits)."""
-        message = Float32MultiArray(data=[float(v) for v in values])
-        self.node.create_timer(1.0 / rate_hz, lambda: self.command_publisher.publish(message))
+        """Publish ``values`` on /cmd at ``rate_hz`` from now on (until the next call), while the supervisor spins."""
+        first = self.held_command is None
+        self.held_command = Float32MultiArray(data=[float(v) for v in values])
+        if first:
+            self.node.create_timer(1.0 / rate_hz, lambda: self.command_publisher.publish(self.held_command))
 
     def request(self, transition: str) -> dict:
         """Request a transition over /legged/transition; returns the node's answer (fails when refused)."""

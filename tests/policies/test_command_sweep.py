@@ -10,7 +10,9 @@ import torch
 from legged_envs.envs.legged_env import LeggedEnv
 from legged_envs.tasks.go2_posture import Go2PostureTask
 from legged_envs.tasks.registry import load_task_config
+from policies.command_script import Segment
 from policies.command_sweep import SweepAccumulator, command_sweep, sweep_rmse, sweep_values
+from policies.play import segment_means
 
 from .train_support import REPO
 
@@ -57,3 +59,12 @@ def test_a_robot_that_holds_its_pose_achieves_zero_whatever_is_commanded() -> No
     assert all(p.envs == 2 and p.fall_rate == 0.0 and abs(p.achieved) < 0.02 for p in points)
     # Ignoring the command costs its RMS: sqrt(mean of 0.09, 0.0225, 0, 0.0225, 0.09) = 0.2121.
     assert sweep_rmse(points)["pitch"] == pytest.approx(0.2121, abs=0.02)
+
+
+def test_play_averages_each_segment_after_its_settling_second() -> None:
+    segments = [Segment(2.0, (0.5,)), Segment(1.0, (0.0,))]
+    # vx ramps to 0.5 in the first second, holds it, then stops at once.
+    measured = [(t / 10, {"vx": min(0.5, t / 20) if t < 20 else 0.0}) for t in range(30)]
+    (first, got_first), (second, got_second) = segment_means(segments, measured)
+    assert got_first["vx"] == pytest.approx(0.5) and got_second["vx"] == pytest.approx(0.0)
+    assert (first, second) == tuple(segments)

@@ -159,9 +159,10 @@ def load_run(run_dir: Path, overrides: Sequence[str] = (), checkpoint: Path | No
 
 def make_trained_env(run: TrainedRun, num_envs: int, cfg: Any = None) -> LeggedEnv:
     """``num_envs`` envs of the run's task (config ``cfg``, default the run's) with the command ranges its training
-    reached (the checkpoint's curriculum state), every env freshly reset."""
+    reached (the checkpoint's curriculum state) and its curricula frozen, every env freshly reset."""
     cfg = cfg if cfg is not None else run.cfg
     env = LeggedEnv(replace(cfg, env=replace(cfg.env, num_envs=num_envs)), run.task_cls)
+    env.task.curricula_frozen = True  # evaluation and export must not move command ranges or terrain levels
     task_states = run.state.get("task_state") or []
     if task_states:
         try:

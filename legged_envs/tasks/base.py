@@ -35,6 +35,8 @@ class Task(ABC):
 
     def __init__(self, env: LeggedEnv):
         self.env = env
+        self.curricula_frozen = False
+        """True while evaluating: curricula keep their state (set by ``load_trained_commands``' callers)."""
 
     @abstractmethod
     def observations(self) -> dict[str, torch.Tensor]:

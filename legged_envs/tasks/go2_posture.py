@@ -355,7 +355,7 @@ class Go2PostureTask(Task):
         tilted = terms.tilt_exceeds(env, self.cfg.terminations.max_tilt_rad)
         self.failed = tilted | self.touching[:, self.failure_ids].any(dim=1)
         self._accumulate_episode(dt)
-        if self.cfg.command_curriculum.enabled and self.commands.enabled:
+        if self.cfg.command_curriculum.enabled and self.commands.enabled and not self.curricula_frozen:
             self.command_curriculum.update(self.tracking_error, counted_envs=~self.failed)
         self.commands.step()
 
@@ -365,7 +365,8 @@ class Go2PostureTask(Task):
     def on_reset(self, env_ids: torch.Tensor) -> None:
         env = self.env
         ended = env_ids[self.episode_steps[env_ids] > 0]  # the first reset ends no episode
-        self.terrain_curriculum.update(ended, self.progress_m[ended], self.commanded_m[ended], self.failed[ended])
+        if not self.curricula_frozen:
+            self.terrain_curriculum.update(ended, self.progress_m[ended], self.commanded_m[ended], self.failed[ended])
         self.randomizer.apply(env_ids)
         dr = self.cfg.randomization
         if dr.enabled:

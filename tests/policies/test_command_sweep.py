@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -13,6 +14,8 @@ from legged_envs.tasks.registry import load_task_config
 from policies.command_script import Segment
 from policies.command_sweep import SweepAccumulator, command_sweep, sweep_rmse, sweep_values
 from policies.play import segment_means
+from policies.run_dir import load_run, make_trained_env
+from policies.trainer import train
 
 from .train_support import REPO
 
@@ -68,3 +71,21 @@ def test_play_averages_each_segment_after_its_settling_second() -> None:
     (first, got_first), (second, got_second) = segment_means(segments, measured)
     assert got_first["vx"] == pytest.approx(0.5) and got_second["vx"] == pytest.approx(0.0)
     assert (first, second) == tuple(segments)
+
+
+def test_a_trained_env_keeps_its_command_ranges_and_terrain_levels_while_evaluated(tmp_path: Path) -> None:
+    """Evaluation must not move curricula: a lenient threshold would widen every range within one window."""
+    result = train(
+        str(REPO / "configs" / "go2_demo.yaml"),
+        ["env.num_envs=16", "train.max_iterations=1", f"train.runs_dir={tmp_path}"],
+    )
+    lenient = ["enabled=true", "threshold=-1", "window_samples=4", "settle_s=0"]
+    run = load_run(result.run_dir, [f"task.command_curriculum.{setting}" for setting in lenient])
+    env = make_trained_env(run, 16)
+    ranges = env.task.command_ranges
+    zero = torch.zeros(env.num_envs, env.num_actions)
+    command_sweep(env, lambda obs: zero, settle_s=0.1, seconds=0.5, dims=("height",))
+    for _ in range(50):
+        env.step(zero)
+    assert env.task.command_ranges == ranges
+    env.close()

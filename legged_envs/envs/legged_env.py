@@ -78,15 +78,10 @@ class LeggedEnv(VecEnv):
         unknown = sorted(set(cfg.task.reward_group_weights) - set(groups))
         if unknown:
             raise ConfigError(f"task.reward_group_weights.{unknown[0]}: no such reward group in task.rewards")
-        self.reward_group_weights = tuple(cfg.task.reward_group_weights.get(group, 1.0) for group in groups)
-        """Weight of each reward group's advantages, in ``rewards.groups`` order."""
+        self.reward_groups = {group: cfg.task.reward_group_weights.get(group, 1.0) for group in groups}
+        """Reward group -> weight of its advantages (``task.reward_group_weights``), in reward column order."""
         self._reset(torch.arange(self.num_envs, device=self.device))
         self._observations = self._observe()
-
-    @property
-    def reward_groups(self) -> dict[str, float]:
-        """Reward group -> weight of its advantages (``task.reward_group_weights``), in column order."""
-        return dict(zip(self.rewards.groups, self.reward_group_weights, strict=True))
 
     # --- rsl-rl VecEnv ---------------------------------------------------------------------
     def get_observations(self) -> TensorDict:

@@ -117,15 +117,12 @@ class Rewards:
         self._column = {group: i for i, group in enumerate(groups)}
         self.episode_sums = {term.name: torch.zeros(num_envs, device=device) for term in terms}
         """Term name -> (n,) weighted reward earned this episode."""
-        self.last = {term.name: torch.zeros(num_envs, device=device) for term in terms}
-        """Term name -> (n,) weighted reward of the last step."""
 
     def compute(self, env: LeggedEnv) -> torch.Tensor:
         """(n, G) this step's reward of each group: sum of weight * term * control_dt over its terms."""
         total = torch.zeros(env.num_envs, len(self.groups), device=env.device)
         for term in self.terms:
             value = term(env) * (term.weight * self.control_dt)
-            self.last[term.name] = value
             self.episode_sums[term.name] += value
             total[:, self._column[term.group]] += value
         return total

@@ -89,7 +89,7 @@ class LeggedEnv(VecEnv):
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         self.last_actions.copy_(self.actions)
-        self.actions.copy_(torch.clamp(actions, -100.0, 100.0))
+        self.actions.copy_(self.task.bound_actions(actions))
         self.sim.set_joint_targets(self.task.joint_targets(self.actions))
         self.task.before_physics()
         self.sim.step(self.decimation)

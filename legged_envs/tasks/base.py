@@ -33,6 +33,9 @@ class Task(ABC):
     tracking_targets: ClassVar[Mapping[str, float]] = {}
     """Command name -> the tracking RMSE (command units) ``legged eval`` counts as tracking it."""
 
+    eval_protocol: ClassVar[str] = "tracking"
+    """How ``legged eval`` judges the task: ``tracking`` (commands, falls) or ``standup`` (HoST's success rate)."""
+
     def __init__(self, env: LeggedEnv):
         self.env = env
         self.curricula_frozen = False
@@ -49,6 +52,10 @@ class Task(ABC):
     @abstractmethod
     def reset_state(self, env_ids: torch.Tensor) -> WorldState:
         """Initial simulator state for the resetting envs."""
+
+    def bound_actions(self, actions: torch.Tensor) -> torch.Tensor:
+        """(n, J) actions as the task uses them, from the policy's raw (n, J) output; default: clipped to +-100."""
+        return torch.clamp(actions, -100.0, 100.0)
 
     def joint_targets(self, actions: torch.Tensor) -> torch.Tensor:
         """(n, J) joint position targets from (n, J) actions; default: default pose + scale * action."""

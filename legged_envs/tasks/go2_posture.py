@@ -34,7 +34,7 @@ from legged_envs.tasks.base import Task
 from legged_envs.tasks.commands import CommandCurriculum, CommandSampler
 from legged_envs.tasks.feet import FootTracker
 from legged_envs.tasks.go2_posture_config import Go2PostureConfig, Go2PostureTaskConfig
-from legged_envs.tasks.randomization import ActionDelay, PhysicsRandomizer, Pushes, add_obs_noise
+from legged_envs.tasks.randomization import ActionDelay, PhysicsRandomizer, Pushes
 from legged_envs.tasks.terrain_curriculum import TerrainCurriculum
 
 if TYPE_CHECKING:
@@ -403,12 +403,10 @@ class Go2PostureTask(Task):
         )
 
     def observations(self) -> dict[str, torch.Tensor]:
-        env = self.env
-        values = {**terms.proprioception(env), "command": self.command}
-        if self.cfg.randomization.enabled:
-            values = add_obs_noise(values, self.cfg.randomization.obs_noise, env.generator)
-        policy = self.history.push(self.history.frame(values))
-        return {"policy": policy, "privileged": torch.cat(tuple(self.privileged_terms().values()), dim=1)}
+        env, randomization = self.env, self.cfg.randomization
+        obs_noise = randomization.obs_noise if randomization.enabled else None
+        task_terms = {"command": self.command}
+        return terms.actor_critic_observations(env, self.history, task_terms, obs_noise, self.privileged_terms())
 
     def privileged_terms(self) -> dict[str, torch.Tensor]:
         """Critic-only truths, name -> (n, k), in the order of the ``privileged`` observation."""

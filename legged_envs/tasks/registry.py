@@ -39,6 +39,7 @@ class TaskEntry:
 TASKS: dict[str, TaskEntry] = {
     "stand": TaskEntry("legged_envs.tasks.stand", "StandConfig", "StandTask"),
     "go2_posture": TaskEntry("legged_envs.tasks.go2_posture", "Go2PostureConfig", "Go2PostureTask"),
+    "g1_standup": TaskEntry("legged_envs.tasks.g1_standup", "G1StandupConfig", "G1StandupTask"),
 }
 
 

@@ -6,11 +6,15 @@ unweighted (configs give penalties negative weights) and take their parameters a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import torch
 
+from legged_envs.tasks.randomization import add_obs_noise
+
 if TYPE_CHECKING:
+    from legged_envs.envs.history import ObsHistory
     from legged_envs.envs.legged_env import LeggedEnv
 
 
@@ -18,6 +22,21 @@ if TYPE_CHECKING:
 def joint_pos_rel(env: LeggedEnv) -> torch.Tensor:
     """(n, J) joint positions minus the default pose, rad."""
     return env.state.joint_pos - env.default_joint_pos
+
+
+def actor_critic_observations(
+    env: LeggedEnv,
+    history: ObsHistory,
+    task_terms: dict[str, torch.Tensor],
+    obs_noise: Mapping[str, float] | None,
+    privileged: dict[str, torch.Tensor],
+) -> dict[str, torch.Tensor]:
+    """The ``policy`` group (proprioception and ``task_terms``, noised by ``obs_noise`` when given, pushed into
+    ``history``) and the ``privileged`` group (``privileged`` concatenated in order)."""
+    values = {**proprioception(env), **task_terms}
+    if obs_noise is not None:
+        values = add_obs_noise(values, obs_noise, env.generator)
+    return {"policy": history.push(history.frame(values)), "privileged": torch.cat(tuple(privileged.values()), dim=1)}
 
 
 def proprioception(env: LeggedEnv) -> dict[str, torch.Tensor]:

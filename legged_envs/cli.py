@@ -68,8 +68,7 @@ def _eval(args: argparse.Namespace) -> int:
         return 0
     from policies.evaluate import evaluate_run
 
-    episodes = args.episodes or 64
-    evaluate_run(args.run_dir, args.overrides, episodes=episodes, out_dir=args.out, checkpoint=args.checkpoint)
+    evaluate_run(args.run_dir, args.overrides, episodes=args.episodes, out_dir=args.out, checkpoint=args.checkpoint)
     return 0
 
 
@@ -180,7 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir", metavar="RUN", help="run directory")
     evaluate.add_argument("overrides", nargs="*", help="dotted overrides of the run's config (with --suite: more RUNs)")
     episodes = _number_up_to(int, MAX_EPISODES)
-    evaluate.add_argument("--episodes", type=episodes, help="episodes (parallel envs), default 64 (--suite: its own)")
+    evaluate.add_argument(
+        "--episodes",
+        type=episodes,
+        help="episodes (parallel envs), default 64; stand-up tasks: 500 in rounds of 100 (--suite: its own)",
+    )
     evaluate.add_argument("--suite", help="robustness suite YAML (configs/robustness/): every scenario x severity")
     evaluate.add_argument(
         "--out", help="directory for the results (default: the run directory; --suite: RUN/robustness)"

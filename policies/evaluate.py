@@ -7,11 +7,8 @@ a fall is an episode that ended by termination rather than by the time limit.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +18,10 @@ from tqdm import tqdm
 from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
 from policies.command_sweep import CommandPoint, command_sweep, sweep_rmse
+from policies.report_files import EvalHeader, write_report
 from policies.rng import seed_everything
 from policies.run_dir import RunDirError, TrainedRun, load_policy, load_run, make_trained_env, mean_action
+from policies.standup_eval import STANDUP_EPISODES, StandupEvalResult, evaluate_standup_run
 
 COMMAND_TEST_S, SETTLE_S = 6.0, 2.0
 """Length of each fixed-command test and the settling time before it is measured, s."""
@@ -31,17 +30,9 @@ UNITS = {"vx": "m/s", "vy": "m/s", "yaw_rate": "rad/s", "height": "m", "pitch": 
 
 
 @dataclass
-class EvalResult:
-    """What ``eval.json`` holds."""
+class EvalResult(EvalHeader):
+    """What ``eval.json`` holds for a tracking task."""
 
-    task: str
-    run_dir: str
-    checkpoint: str
-    iteration: int
-    """Completed training iterations of the checkpoint."""
-    episodes: int
-    episode_length_s: float
-    """Time limit of one episode, s."""
     fall_rate: float
     """Share of episodes that ended by termination (not time-out), 0..1."""
     mean_return: float
@@ -199,32 +190,23 @@ def command_test_lines(result: EvalResult) -> list[str]:
 
 
 def write_results(result: EvalResult, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``eval.json`` and ``eval.md`` into ``out_dir``, each atomically (a temp file of this process, then
-    a rename): a failed write leaves the previous file and no temp file, and raises ``OSError`` naming the file."""
-    json_path, md_path = out_dir / "eval.json", out_dir / "eval.md"
-    for path, text in ((json_path, json.dumps(asdict(result), indent=2) + "\n"), (md_path, markdown(result))):
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text)
-            tmp.replace(path)
-        except OSError as error:
-            raise OSError(error.errno, error.strerror, str(path)) from None
-        finally:
-            with contextlib.suppress(OSError):  # none was made (no folder), or it was renamed
-                tmp.unlink()
-    return json_path, md_path
+    """Write ``eval.json`` and ``eval.md`` into ``out_dir`` atomically (``report_files.write_report``)."""
+    return write_report(result, markdown(result), out_dir)
 
 
 def evaluate_run(
     run_dir: str,
     overrides: list[str] | tuple[str, ...] = (),
-    episodes: int = 64,
+    episodes: int | None = None,
     out_dir: str | None = None,
     checkpoint: str | None = None,
-) -> EvalResult:
-    """``legged eval``: evaluate a run directory and write its results."""
+) -> EvalResult | StandupEvalResult:
+    """``legged eval``: evaluate a run directory with its task's protocol and write the results; ``episodes``
+    None: the protocol's default (64 for tracking, HoST's 500 for stand-up)."""
     run = load_run(Path(run_dir), overrides, Path(checkpoint) if checkpoint else None)
+    if run.task_cls.eval_protocol == "standup":
+        return evaluate_standup_run(run, episodes or STANDUP_EPISODES, out_dir)
+    episodes = episodes or 64
     print(f"legged eval: {display_path(run.checkpoint)} ({run.iteration} iterations), {episodes} episodes", flush=True)
     result = evaluate(run, episodes, progress=True)
     print(markdown(result), end="", flush=True)  # first: a folder that cannot be written loses no result

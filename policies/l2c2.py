@@ -29,12 +29,17 @@ def l2c2_loss(
     next_obs: TensorDict,
     policy_coef: float,
     value_coef: float,
+    mean: torch.Tensor | None = None,
+    values: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``policy_coef * |mu(s) - mu(s_mix)|^2 + value_coef * |V(s) - V(s_mix)|^2``, mean over the batch.
 
-    ``mu`` is the actor's deterministic (mean) output; ``V`` has one column per reward group.
+    ``mu`` is the actor's deterministic (mean) output; ``V`` has one column per reward group. ``mean`` and
+    ``values``, when given, are ``mu(s)`` and ``V(s)`` from the update's own forward pass (saves two passes).
     """
     mixed = interpolate(obs, next_obs)
-    policy = (actor(obs) - actor(mixed)).pow(2).sum(dim=-1).mean()
-    value = (critic(obs) - critic(mixed)).pow(2).sum(dim=-1).mean()
+    mean = actor(obs) if mean is None else mean
+    values = critic(obs) if values is None else values
+    policy = (mean - actor(mixed)).pow(2).sum(dim=-1).mean()
+    value = (values - critic(mixed)).pow(2).sum(dim=-1).mean()
     return policy_coef * policy + value_coef * value

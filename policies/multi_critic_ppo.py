@@ -124,7 +124,16 @@ class MultiCriticPPO(PPO):
             losses |= {f"value/{group}": loss for group, loss in zip(self.reward_groups, group_losses, strict=True)}
         if self.uses_l2c2:
             obs = batch.observations
-            smooth = l2c2_loss(self.actor, self.critic, obs, obs[NEXT], self.l2c2_policy_coef, self.l2c2_value_coef)  # type: ignore[index]
+            smooth = l2c2_loss(
+                self.actor,
+                self.critic,
+                obs,
+                obs[NEXT],  # type: ignore[index]
+                self.l2c2_policy_coef,
+                self.l2c2_value_coef,
+                mean=self.actor.output_mean,
+                values=values,
+            )
             total = total + smooth
             losses["l2c2"] = smooth
         losses["total"] = total

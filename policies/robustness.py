@@ -1,11 +1,13 @@
-"""``legged eval RUN [RUN ...] --suite FILE``: fall rate and tracking RMSE of trained policies under every
-scenario x severity of a robustness suite (``legged_envs.perturbations``), and a robustness score per policy.
+"""``legged eval RUN [RUN ...] --suite FILE``: trained policies under every scenario x severity of a robustness
+suite (``legged_envs.perturbations``), and a robustness score per policy.
 
-Each cell runs ``episodes`` parallel envs for one episode each (``policies.evaluate.run_episodes``) in a fresh
-env of the run's config, the perturbations seeded by the suite's ``seed``. A scenario's score is the area under
-its survival (1 - fall rate) vs severity curve from the unperturbed run (severity 0) to the largest severity,
-divided by the area the unperturbed survival would give: 1 means no loss, 0 falls at once (nan when the
-unperturbed policy always falls). A policy's score is the mean over scenarios.
+Each cell runs ``episodes`` parallel envs for one episode each in a fresh env of the run's config, the
+perturbations seeded by the suite's ``seed``. Tracking tasks measure fall rate and tracking RMSE
+(``policies.evaluate.run_episodes``); stand-up tasks success rate and time to stand (HoST's protocol,
+``policies.standup_eval``: no pull force, 5 s episodes). A cell's survival is 1 - fall rate, or the success
+rate. A scenario's score is the area under its survival vs severity curve from the unperturbed run (severity 0)
+to the largest severity, divided by the area the unperturbed survival would give: 1 means no loss, 0 fails at
+once (nan when the unperturbed policy never survives). A policy's score is the mean over scenarios.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import itertools
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -29,6 +31,7 @@ from legged_envs.perturbations.wrapper import PerturbedEnv
 from policies.evaluate import run_episodes
 from policies.rng import seed_everything
 from policies.run_dir import RunDirError, TrainedRun, load_policy, load_run, make_trained_env, mean_action
+from policies.standup_eval import EPISODE_S, run_rounds, summarize
 
 Policy = Callable[[TensorDict], torch.Tensor]
 NOMINAL = "nominal"
@@ -45,6 +48,17 @@ class Cell:
     mean_return: float
     mean_episode_length_s: float
     tracking_rmse: dict[str, float] = field(default_factory=dict)
+    success_rate: float | None = None
+    """Stand-up tasks: share of episodes that stood up and stayed up."""
+    time_to_stand_s: float | None = None
+    """Stand-up tasks: mean time from the motors switching on to standing, over successes, s."""
+    mean_head_height_m: float | None = None
+    """Stand-up tasks: mean head height over the actuated steps, m (progress before any success)."""
+
+    @property
+    def survival(self) -> float:
+        """What the score integrates: the success rate (stand-up) or 1 - fall rate."""
+        return self.success_rate if self.success_rate is not None else 1.0 - self.fall_rate
 
 
 @dataclass
@@ -62,10 +76,10 @@ class PolicyResult:
     """Mean of ``scores``."""
 
 
-def survival_score(nominal_fall_rate: float, curve: Sequence[tuple[float, float]]) -> float:
-    """Area under survival (1 - fall rate) vs severity over [0, last severity] of the ``(severity, fall rate)``
-    curve, the nominal run at severity 0, divided by the nominal survival times the last severity."""
-    points = [(0.0, 1.0 - nominal_fall_rate), *((s, 1.0 - f) for s, f in curve)]
+def survival_score(nominal_survival: float, curve: Sequence[tuple[float, float]]) -> float:
+    """Area under survival vs severity over [0, last severity] of the ``(severity, survival)`` curve, the nominal
+    run at severity 0, divided by the nominal survival times the last severity."""
+    points = [(0.0, nominal_survival), *curve]
     area = sum((s1 - s0) * (v0 + v1) / 2 for (s0, v0), (s1, v1) in itertools.pairwise(points))
     full = points[0][1] * points[-1][0]
     return area / full if full > 0 else math.nan
@@ -77,10 +91,24 @@ def run_cell(
     """``run_episodes``' measures of ``policy`` in a fresh env of ``run``, perturbed by ``scenario`` at
     ``severity`` (None: unperturbed)."""
     seed_everything(run.cfg.seed)
-    env = make_trained_env(run, episodes)
+    standup = run.task_cls.eval_protocol == "standup"
+    cfg = replace(run.cfg, env=replace(run.cfg.env, episode_length_s=EPISODE_S)) if standup else None
+    env = make_trained_env(run, episodes, cfg)
     try:
         stepped = env if scenario is None else PerturbedEnv(env, scenario, severity, seed)
-        return run_episodes(stepped, policy)
+        if not standup:
+            return run_episodes(stepped, policy)
+        env.task.pull_enabled = False
+        episode = run_rounds(stepped, policy, rounds=1)
+        stats = summarize(episode, env.terrain.tile_kinds)["all"]
+        return {
+            "fall_rate": 0.0,  # stand-up episodes end only on blow-ups: success is the measure
+            "mean_return": math.nan,
+            "mean_episode_length_s": EPISODE_S,
+            "success_rate": stats.success_rate,
+            "time_to_stand_s": stats.time_to_stand_s,
+            "mean_head_height_m": stats.mean_head_height_m,
+        }
     finally:
         env.close()
 
@@ -104,9 +132,9 @@ def evaluate_suite(
         result.cells.append(Cell(name, severity, **stats))
         if progress is not None:
             progress.update()
-    nominal = result.cells[0].fall_rate
+    nominal = result.cells[0].survival
     for name in suite.scenarios:
-        curve = [(c.severity, c.fall_rate) for c in result.cells if c.scenario == name]
+        curve = [(c.severity, c.survival) for c in result.cells if c.scenario == name]
         result.scores[name] = survival_score(nominal, curve)
     result.robustness_score = sum(result.scores.values()) / len(result.scores)
     return result
@@ -119,8 +147,8 @@ def markdown(results: list[PolicyResult], suite_path: str, suite: SuiteConfig) -
         f"# Robustness suite {suite_path}",
         "",
         f"{suite.episodes} episodes per cell, severities {', '.join(f'{s:g}' for s in suite.severities)}, "
-        f"perturbation seed {suite.seed}. Score: area under survival (1 - fall rate) vs severity, normalised to "
-        "the unperturbed run (1: no loss).",
+        f"perturbation seed {suite.seed}. Score: area under survival (1 - fall rate; stand-up: success rate) vs "
+        "severity, normalised to the unperturbed run (1: no loss; nan: the unperturbed run never survives).",
         "",
         "| policy | robustness score | " + " | ".join(names) + " |",
         "|" + " --- |" * (2 + len(names)),
@@ -129,16 +157,30 @@ def markdown(results: list[PolicyResult], suite_path: str, suite: SuiteConfig) -
         scores = " | ".join(f"{result.scores[name]:.3f}" for name in names)
         lines.append(f"| {result.run_dir} | {result.robustness_score:.3f} | {scores} |")
     for result in results:
-        commands = list(result.cells[0].tracking_rmse)
         lines += ["", f"## {result.run_dir} (`{result.checkpoint}`, {result.iteration} iterations)", ""]
-        header = " | ".join(f"RMSE {c}" for c in commands)
-        lines += [f"| scenario | severity | fall rate | episode length | {header} |"]
-        lines.append("|" + " --- |" * (4 + len(commands)))
-        for cell in result.cells:
-            rmse = " | ".join(f"{cell.tracking_rmse.get(c, math.nan):.4f}" for c in commands)
-            row = f"| {cell.scenario} | {cell.severity:g} | {cell.fall_rate:.1%} | {cell.mean_episode_length_s:.2f} s |"
-            lines.append(f"{row} {rmse} |")
+        lines += _standup_rows(result) if result.cells[0].success_rate is not None else _tracking_rows(result)
     return "\n".join(lines) + "\n"
+
+
+def _tracking_rows(result: PolicyResult) -> list[str]:
+    commands = list(result.cells[0].tracking_rmse)
+    header = " | ".join(f"RMSE {c}" for c in commands)
+    lines = [f"| scenario | severity | fall rate | episode length | {header} |", "|" + " --- |" * (4 + len(commands))]
+    for cell in result.cells:
+        rmse = " | ".join(f"{cell.tracking_rmse.get(c, math.nan):.4f}" for c in commands)
+        row = f"| {cell.scenario} | {cell.severity:g} | {cell.fall_rate:.1%} | {cell.mean_episode_length_s:.2f} s |"
+        lines.append(f"{row} {rmse} |")
+    return lines
+
+
+def _standup_rows(result: PolicyResult) -> list[str]:
+    lines = ["| scenario | severity | success | time to stand | mean head height |", "|" + " --- |" * 5]
+    for cell in result.cells:
+        time = "-" if cell.time_to_stand_s is None else f"{cell.time_to_stand_s:.2f} s"
+        lines.append(
+            f"| {cell.scenario} | {cell.severity:g} | {cell.survival:.1%} | {time} | {cell.mean_head_height_m:.2f} m |"
+        )
+    return lines
 
 
 def csv_text(results: list[PolicyResult]) -> str:
@@ -148,12 +190,14 @@ def csv_text(results: list[PolicyResult]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["run_dir", "scenario", "severity", "fall_rate", "mean_return", "mean_episode_length_s"]
+        + ["success_rate", "time_to_stand_s", "mean_head_height_m"]
         + [f"rmse_{name}" for name in commands]
     )
     for result in results:
         for cell in result.cells:
             rmse = [cell.tracking_rmse.get(name, math.nan) for name in commands]
             fixed = [cell.fall_rate, cell.mean_return, cell.mean_episode_length_s]
+            fixed += [cell.success_rate, cell.time_to_stand_s, cell.mean_head_height_m]
             writer.writerow([result.run_dir, cell.scenario, cell.severity, *fixed, *rmse])
     return out.getvalue()
 

@@ -115,7 +115,7 @@ def test_large_pushes_score_worse_than_no_pushes_for_a_standing_robot(tmp_path: 
 
 
 def test_the_score_is_the_normalised_area_under_survival() -> None:
-    assert survival_score(0.0, [(1.0, 0.0), (2.0, 0.0)]) == 1.0
-    assert survival_score(0.0, [(1.0, 1.0)]) == 0.5
-    assert survival_score(0.5, [(1.0, 0.5), (2.0, 1.0)]) == pytest.approx((0.5 + 0.25) / 1.0)
-    assert math.isnan(survival_score(1.0, [(1.0, 1.0)]))
+    assert survival_score(1.0, [(1.0, 1.0), (2.0, 1.0)]) == 1.0
+    assert survival_score(1.0, [(1.0, 0.0)]) == 0.5
+    assert survival_score(0.5, [(1.0, 0.5), (2.0, 0.0)]) == pytest.approx((0.5 + 0.25) / 1.0)
+    assert math.isnan(survival_score(0.0, [(1.0, 0.0)]))

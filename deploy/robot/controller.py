@@ -6,9 +6,11 @@ Modes and transitions are in ``deploy.robot.state_machine``, the guards (stale, 
 or physically impossible LowState, tilt, mode_machine, saturated policy) in ``deploy.robot.guards``;
 NaN/Inf (or an exception) from the policy, or a non-finite command, also end in DAMPING, and so does
 an ``interlock`` the node sets (another /lowcmd publisher), which also blocks standing up while set.
+In STANDUP (stand-up policies only) the tilt guard is replaced by ``deploy.robot.standup``'s joint-speed
+limit and timeout, and its stood-up rule hands over to STAND, where the tilt guard applies again.
 
 In PASSIVE a failing guard does not switch to DAMPING (the motors are already limp) but refuses to
-leave PASSIVE. Joint targets in STAND, READY and POLICY are clamped to the window where the torque
+leave PASSIVE. Joint targets in STAND, READY, POLICY and STANDUP are clamped to the window where the torque
 estimate ``kp * (q_target - q) - kd * dq`` stays within the effort limit and then to the joint ranges:
 where the two disagree the range wins, so no command ever carries a target outside a joint's range
 (the motor driver clips the torque itself). PASSIVE and DAMPING send the default pose with kp 0.
@@ -27,6 +29,7 @@ from deploy.robot.guards import GuardLimits, SaturationGuard, StateGuard
 from deploy.robot.observation import ObservationBuilder
 from deploy.robot.policy_metadata import DEFAULT_ACTION_CLIP, PolicyMetadata, check_against_spec
 from deploy.robot.remote import REMOTE_BYTES, ButtonEdges, decode_remote
+from deploy.robot.standup import StandupLimits, StandupMonitor
 from deploy.robot.state_machine import Mode, Transition, button_transitions, next_mode
 from legged_envs.robots.spec import RobotSpec
 
@@ -90,6 +93,8 @@ class ControllerConfig:
     """kd of every motor in DAMPING (kp 0), N m s / rad."""
     guards: GuardLimits = field(default_factory=GuardLimits)
     """Thresholds of the guards."""
+    standup: StandupLimits = field(default_factory=StandupLimits)
+    """Stand-up mode's guard and hand-over rule (used with stand-up policies only)."""
 
     def __post_init__(self) -> None:
         for name in ("tick_period_s", "stand_duration_s"):
@@ -135,6 +140,7 @@ class Controller:
         steps = max(1, math.ceil(config.guards.saturation_timeout_s / meta.control_dt - 1e-9))
         self.saturation = SaturationGuard(clip, steps, meta.control_dt, spec.joint_names)
         self.observations = ObservationBuilder(meta.obs_layout, spec)
+        self.standup = StandupMonitor(spec, config.standup)
         self._has_command = meta.obs_layout.term("command") is not None
         self._command_low = np.asarray([r[0] for r in meta.command_ranges], dtype=np.float64)
         self._command_high = np.asarray([r[1] for r in meta.command_ranges], dtype=np.float64)
@@ -150,6 +156,7 @@ class Controller:
         """Recent mode changes, e.g. ``"PASSIVE -> STAND (button start)"``."""
         self.policy_steps = 0
         self._state_problem: str | None = "no LowState received yet"
+        self._tilt_problem: str | None = None
         self.interlock: str | None = None
         """A problem found outside the controller (another /lowcmd publisher): while set it blocks standing
         up like a bad LowState; the one who sets it also calls ``damp``."""
@@ -168,8 +175,14 @@ class Controller:
         if target is None:
             self.refusal = f"{transition.value} is not allowed in {self.mode.value}"
             return False
-        if self.mode is Mode.PASSIVE and target is Mode.STAND and self._state_problem is not None:
-            self.refusal = f"stand refused: {self._state_problem}"
+        if self.mode is Mode.PASSIVE and target is Mode.STAND and (self._state_problem or self._tilt_problem):
+            self.refusal = f"stand refused: {self._state_problem or self._tilt_problem}"
+            return False
+        if target is Mode.STANDUP and self.meta.beta is None:
+            self.refusal = "standup refused: not a stand-up policy (its metadata beta is null)"
+            return False
+        if target is Mode.STANDUP and self._state_problem is not None:
+            self.refusal = f"standup refused: {self._state_problem}"
             return False
         if target is self.mode:
             return True
@@ -181,9 +194,10 @@ class Controller:
             self.fault = None
         elif target is Mode.STAND:
             self._stand_start = None
-        elif target is Mode.POLICY:
+        elif target in (Mode.POLICY, Mode.STANDUP):
             self.observations.reset()
             self.saturation.reset()
+            self.standup.start()
             self._last_action[:] = 0.0
             self._phase = 0
         return True
@@ -196,16 +210,19 @@ class Controller:
     def tick(self, now_s: float, state: LowStateView | None, command: np.ndarray | None = None) -> MotorCommands:
         """Advance one tick at time ``now_s`` (s, same clock as ``state.stamp_s``); returns the motor commands."""
         self._state_problem = self.guard.check(now_s, state) or self.interlock
+        self._tilt_problem = None if self._state_problem else self.guard.tilt_problem()
         if state is not None:
             self._read_buttons(bytes(state.wireless_remote))
-        if self._state_problem is not None and self.mode in (Mode.STAND, Mode.READY, Mode.POLICY):
-            self.damp(self._state_problem)
+        if self.mode is Mode.STANDUP:
+            self._check_standup(now_s)
+        elif self.mode in (Mode.STAND, Mode.READY, Mode.POLICY) and (self._state_problem or self._tilt_problem):
+            self.damp(self._state_problem or self._tilt_problem)
 
         if self.mode is Mode.STAND:
             targets = self._stand_targets(now_s)
         elif self.mode is Mode.READY:
             targets = self.default_pos
-        elif self.mode is Mode.POLICY:
+        elif self.mode in (Mode.POLICY, Mode.STANDUP):
             targets = self._policy_step(state, command)
         else:
             targets = None
@@ -223,6 +240,15 @@ class Controller:
         for chord, transition in button_transitions(held, pressed):
             if self._apply(transition, f"button {'+'.join(sorted(chord))}"):
                 break
+
+    def _check_standup(self, now_s: float) -> None:
+        """STANDUP: the state guards (not tilt), then the stand-up guard; hand over to STAND once stood up."""
+        guard = self.guard
+        problem = self._state_problem or self.standup.update(now_s, guard.q, guard.dq, guard.quat)
+        if problem is not None:
+            self.damp(problem)
+        elif self.standup.stood_up:
+            self._apply(Transition.STOOD_UP, "stood up")
 
     def _stand_targets(self, now_s: float) -> np.ndarray:
         if self._stand_start is None:

@@ -2,7 +2,9 @@
 
 ``StateGuard.check`` runs on every tick's LowState: fresh, well formed, finite, physically possible
 (joint positions inside their ranges up to a margin, joint speeds below a multiple of their limits,
-IMU readings inside the IMU's range, a unit quaternion), the robot's mode_machine, and upright enough.
+IMU readings inside the IMU's range, a unit quaternion) and the robot's mode_machine;
+``StateGuard.tilt_problem`` says whether the last good one is upright enough (not applied in stand-up
+mode, whose own guard is ``deploy.robot.standup``).
 ``SaturationGuard.update`` runs on every policy output: actions at the clip for too long.
 docs/SAFETY.md lists each guard with the test that proves it.
 """
@@ -75,9 +77,11 @@ class StateGuard:
         self._cos_max_tilt = math.cos(limits.max_tilt_rad) if limits.max_tilt_rad is not None else -1.0
         self.q = np.asarray(spec.default_joint_pos, dtype=np.float64)
         self.dq = np.zeros(spec.num_joints)
+        self.quat = np.array([1.0, 0.0, 0.0, 0.0])
 
     def check(self, now_s: float, state: LowStateView | None) -> str | None:
-        """None when ``state`` is fresh and plausible (``q``/``dq`` then updated); else the problem."""
+        """None when ``state`` is fresh and plausible (``q``/``dq``/``quat`` then updated); else the problem.
+        The tilt is not checked here: ``tilt_problem``."""
         if state is None:
             return "no LowState received yet"
         limits = self.limits
@@ -96,9 +100,13 @@ class StateGuard:
             return problem
         if self.mode_machine is not None and state.mode_machine not in (None, self.mode_machine):
             return f"LowState mode_machine {state.mode_machine}, policy expects {self.mode_machine}"
-        if cos_tilt(quat) < self._cos_max_tilt:
-            return f"base tilt {tilt_rad(quat):.2f} rad exceeds {limits.max_tilt_rad} rad"
-        self.q, self.dq = q, dq
+        self.q, self.dq, self.quat = q, dq, quat
+        return None
+
+    def tilt_problem(self) -> str | None:
+        """The base tilt of the last good LowState when beyond ``max_tilt_rad``, else None."""
+        if cos_tilt(self.quat) < self._cos_max_tilt:
+            return f"base tilt {tilt_rad(self.quat):.2f} rad exceeds {self.limits.max_tilt_rad} rad"
         return None
 
     def _shape_problem(self, state: LowStateView) -> str | None:

@@ -78,6 +78,12 @@ class PolicyNodeParams:
     """Base tilt beyond this -> DAMPING, rad; null disables it (get-up policies start lying)."""
     saturation_timeout_s: float = 0.2
     """Policy actions at their clip on some joint for this long -> DAMPING, s (10 policy steps at 50 Hz)."""
+    standup_timeout_s: float = 10.0
+    """STANDUP (stand-up policies): not stood up this long after engaging -> DAMPING, s."""
+    standup_joint_speed_factor: float = 1.0
+    """STANDUP: a joint faster than this multiple of its velocity limit -> DAMPING."""
+    standup_hold_s: float = 1.0
+    """STANDUP: the stood-up rule (upright IMU, legs near the default pose) must hold this long, s."""
     command_source: str = "topic"
     """``topic``: std_msgs/Float32MultiArray on /cmd, in the policy's command order; ``remote``: the
     remote's sticks (ly -> vx, -lx -> vy, -rx -> yaw rate, scaled to the command ranges)."""
@@ -101,6 +107,9 @@ class PolicyNodeParams:
         "state_timeout_s": positive,
         "max_tilt_rad": tilt_limit,
         "saturation_timeout_s": positive,
+        "standup_timeout_s": positive,
+        "standup_joint_speed_factor": positive,
+        "standup_hold_s": positive,
         "command_source": one_of(*COMMAND_SOURCES),
         "command_timeout_s": positive,
         "discovery_wait_s": non_negative,
@@ -120,7 +129,8 @@ class PolicyNodeParams:
             return "sim_bridge", f"a {where}"
         if self.max_tilt_rad is None:
             return "policy_node.max_tilt_rad", f"null (tilt guard off) is a {where}"
-        for key in ("state_timeout_s", "max_tilt_rad", "saturation_timeout_s", "graph_check_s"):
+        looser_above = ("state_timeout_s", "max_tilt_rad", "saturation_timeout_s", "graph_check_s")
+        for key in (*looser_above, "standup_timeout_s", "standup_joint_speed_factor"):
             if getattr(self, key) > getattr(defaults, key):
                 return f"policy_node.{key}", f"above the robot's {getattr(defaults, key)} is a {where}"
         if self.discovery_wait_s < defaults.discovery_wait_s:

@@ -3,7 +3,8 @@
 Run: ``python -m deploy.robot.policy_node --params deploy/config/go2_sim2sim.yaml [--policy FILE]``.
 
 - Reads ``/lowstate`` (serialized, parsed by ``deploy.robot.wire``), ``/cmd`` (std_msgs/Float32MultiArray,
-  the policy's command order) and ``/legged/transition`` (std_msgs/String: stand, policy, damp, reset).
+  the policy's command order) and ``/legged/transition`` (std_msgs/String: stand, policy, damp, reset,
+  standup).
   Remote buttons (decoded from LowState.wireless_remote by the controller) request transitions too.
 - Publishes ``/lowcmd`` every tick with Unitree's CRC: the spec's motor slots enabled (mode 1), for
   unitree_hg also ``mode_pr`` (a parameter) and ``mode_machine`` (the spec's); and ``/legged/status``
@@ -51,6 +52,7 @@ from deploy.robot.policy_metadata import PolicyLoadError
 from deploy.robot.process import error_line, stop_on_signals
 from deploy.robot.rate import FixedRate
 from deploy.robot.remote import decode_remote
+from deploy.robot.standup import StandupLimits
 from deploy.robot.state_machine import Mode, Transition
 from deploy.robot.wire import WireLayout
 from legged_envs.robots import get_robot_spec
@@ -97,6 +99,11 @@ class PolicyNode:
             stand_duration_s=params.stand_duration_s,
             damping_kd=params.damping_kd,
             guards=guards,
+            standup=StandupLimits(
+                timeout_s=params.standup_timeout_s,
+                joint_speed_factor=params.standup_joint_speed_factor,
+                hold_s=params.standup_hold_s,
+            ),
         )
         self.controller = Controller(spec, policy, config)
         self.stats = TickStats()

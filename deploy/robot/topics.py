@@ -12,7 +12,7 @@ from typing import Any
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.subscription import Subscription
 
-from deploy.robot.state_machine import Transition
+from deploy.robot.state_machine import INTERNAL, Transition
 
 LOWCMD = "/lowcmd"
 LOWSTATE = "/lowstate"
@@ -20,8 +20,8 @@ CMD = "/cmd"
 """std_msgs/Float32MultiArray: the policy's command, in its command order."""
 TRANSITION = "/legged/transition"
 """std_msgs/String: one of ``TRANSITION_WORDS``."""
-TRANSITION_WORDS = tuple(t.value for t in Transition if t is not Transition.STAND_DONE)
-"""Transitions a user may request: stand, policy, damp, reset."""
+TRANSITION_WORDS = tuple(t.value for t in Transition if t not in INTERNAL)
+"""Transitions a user may request: stand, policy, damp, reset, standup."""
 STATUS = "/legged/status"
 """std_msgs/String, JSON: the policy node's mode, fault and the outcome of the last request (latched)."""
 STREAM_OUT = QoSProfile(depth=1, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.RELIABLE)

@@ -2,7 +2,7 @@
 
 ::
 
-    python -m deploy.robot.transition stand|policy|damp|reset
+    python -m deploy.robot.transition stand|policy|damp|reset|standup
 
 Exit codes: 0 accepted, 1 refused by the policy node, 2 nobody listening / no answer.
 (Sim bridge words: ``python -m deploy.sim.control``.)

@@ -14,10 +14,11 @@ Run: ``python -m deploy.sim.bridge --params deploy/config/go2_sim2sim.yaml``.
   stick (lx, ly, rx, ry, l2) until changed. Encoded with ``deploy.robot.remote.encode_remote``.
 - ``/sim/control`` (String): ``stop`` / ``resume`` publishing LowState, ``nan`` (NaN in every following
   LowState's IMU and motor q), ``clear`` (undo stop and nan), ``release`` (drop the gantry of a hanging start).
-- ``/sim/state`` (String, JSON, ``status_hz``): base height, tilt, joint q, LowCmd counts (received, bad
-  CRC, malformed), the kind of the last command (PASSIVE / DAMPING / POSITION), the largest excursion of
-  a position target outside its joint range, and after a ``stop`` the time from the last LowState to the
-  first DAMPING LowCmd.
+- ``/sim/state`` (String, JSON, ``status_hz``): base height, tilt, projected gravity, joint q, LowCmd counts
+  (received, bad CRC, malformed), the kind of the last command (PASSIVE / DAMPING / POSITION), the largest
+  excursion of a position target outside its joint range, after a ``stop`` the time from the last LowState
+  to the first DAMPING LowCmd, and, over the LowState ticks since the previous report, the lowest and highest
+  base height and the fastest joint (``base_height_range_m``, ``joint_speed_peak_rad_s`` / ``_joint``).
 - Perturbations: ``SimBridge(state_hook=..., command_hook=...)`` take callables ``hook(struct, sim_time_s)``
   applied in place to the LowState C struct before it is published and to the accepted LowCmd struct
   before it drives the motors (``deploy.robot.wire`` layouts). The perturbation library will plug in there.
@@ -40,7 +41,7 @@ from rclpy.signals import SignalHandlerOptions
 from std_msgs.msg import String
 
 from deploy.robot import topics
-from deploy.robot.observation import tilt_rad
+from deploy.robot.observation import projected_gravity, tilt_rad
 from deploy.robot.params import ParamsError, read_section
 from deploy.robot.process import error_line, stop_on_signals
 from deploy.robot.rate import FixedRate
@@ -74,7 +75,9 @@ class SimBridge:
             raise ValueError(f"sim bridge: physics_dt_s {params.physics_dt_s} does not divide the LowState period")
         self.spec, self.params = spec, params
         self.state_hook, self.command_hook = state_hook, command_hook
-        self.robot = SimRobot(spec, params.physics_dt_s, params.start_pose)
+        self.robot = SimRobot(
+            spec, params.physics_dt_s, params.start_pose, params.platform_height_m, params.wall_distance_m
+        )
         lowcmd_type, lowstate_type = topics.message_types(spec.message_family)
         self._hg = spec.message_family == "unitree_hg"
         self._cmd_layout, self._state_layout = WireLayout(lowcmd_type), WireLayout(lowstate_type)
@@ -96,6 +99,7 @@ class SimBridge:
         self.stop_to_damping_s: float | None = None
         self._buttons: dict[str, float] = {}
         self._axes = dict.fromkeys(AXES, 0.0)
+        self._window_start()
 
         self.node = rclpy.create_node("legged_sim_bridge", context=context)
         self.log = self.node.get_logger()
@@ -126,11 +130,27 @@ class SimBridge:
                     take(msg, info)
             self._apply_command()
             self.robot.step(self.substeps)
+            self._track()
             if not self._stopped:
                 self._publish_state(time.monotonic())
             if rate.tick % report_every == 0:
                 self._report(rate)
             rate.wait()
+
+    def _window_start(self) -> None:
+        """Start a new window of extremes (reported and restarted by ``_report``)."""
+        height = self.robot.base_height_m
+        self._height_range = [height, height]
+        self._speed_peak = (0.0, 0)
+
+    def _track(self) -> None:
+        """Update the window's lowest and highest base height and fastest joint after a LowState tick."""
+        robot = self.robot
+        height, speeds = robot.base_height_m, np.abs(robot.joint_dq)
+        self._height_range = [min(self._height_range[0], height), max(self._height_range[1], height)]
+        joint = int(speeds.argmax())
+        if speeds[joint] > self._speed_peak[0]:
+            self._speed_peak = (float(speeds[joint]), joint)
 
     def _apply_command(self) -> None:
         command, s = self._command, self._slots
@@ -175,7 +195,11 @@ class SimBridge:
             "base_xy_m": robot.base_xy_m.tolist(),
             "base_rpy_rad": robot.base_rpy_rad.tolist(),
             "tilt_rad": tilt_rad(robot.imu_quat_wxyz),
+            "projected_gravity": projected_gravity(robot.imu_quat_wxyz).tolist(),
             "joint_q": robot.joint_q.tolist(),
+            "base_height_range_m": self._height_range,
+            "joint_speed_peak_rad_s": self._speed_peak[0],
+            "joint_speed_peak_joint": self.spec.joint_names[self._speed_peak[1]],
             "held": robot.held,
             **{f"{name}_count": count for name, count in self.counts.items()},
             "cmd_kind": self.cmd_kind,
@@ -186,6 +210,7 @@ class SimBridge:
             "skipped_ticks": rate.skipped,
         }
         self._report_pub.publish(String(data=json.dumps(report)))
+        self._window_start()
 
     # --- messages -------------------------------------------------------------------------------
     def _take_lowcmd(self, raw: bytes, info: dict) -> None:

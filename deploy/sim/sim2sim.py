@@ -8,6 +8,12 @@ achieved: mean base velocity (heading frame), height above standing, pitch and r
 settling second. It passes when the robot stayed upright in POLICY, ended at standing height and
 followed every command within ``TOLERANCE``. Exit code 0: pass; 1: not, or something failed on
 the way.
+
+A stand-up policy (metadata ``beta`` non-null) is run as on the robot instead: spawned in a stand-up
+posture (``--start-pose``, default supine), left to settle, engaged with ``standup`` straight from
+PASSIVE, watched until the node leaves STANDUP (hand-over or DAMPING) and ``--seconds`` more; the
+report (``deploy.sim.standup_report``) says whether it stood up, how long it took, the peak joint speed
+and what the node did.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import os
 import random
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +32,12 @@ import numpy as np
 import yaml
 
 from deploy.robot.onnx_policy import OnnxPolicy
+from deploy.robot.params import PolicyNodeParams
 from deploy.robot.policy_metadata import PolicyLoadError
-from deploy.sim.supervisor import Sim2SimError, Sim2SimSupervisor
+from deploy.sim.postures import STANDUP_POSTURES
+from deploy.sim.sim_robot import START_POSES
+from deploy.sim.standup_report import StandupRun, standup_verdict
+from deploy.sim.supervisor import TIMEOUT_S, Sim2SimError, Sim2SimSupervisor
 from legged_envs.config import ConfigError
 from legged_envs.robots import get_robot_spec
 from policies.command_script import Segment, load_command_script, segment_table
@@ -102,17 +113,42 @@ def parse_commands(items: Sequence[str], names: Sequence[str]) -> list[float]:
 
 
 def run(
-    params_file: Path, policy: Path, seconds: float, commands: Sequence[str] = (), script: Path | None = None
+    params_file: Path,
+    policy: Path,
+    seconds: float,
+    commands: Sequence[str] = (),
+    script: Path | None = None,
+    bridge_overrides: dict | None = None,
 ) -> bool:
     """One supervised run holding ``commands`` (``NAME=VALUE``) for ``seconds``, or the segments of a command
-    ``script``; True when the robot stays upright at standing height and follows every segment's command."""
+    ``script``; True when the robot stays upright at standing height and follows every segment's command.
+    A stand-up policy goes to ``run_standup`` instead. ``bridge_overrides`` replace ``sim_bridge`` entries."""
     params = yaml.safe_load(params_file.read_text())
+    params["sim_bridge"] = {**(params.get("sim_bridge") or {}), **(bridge_overrides or {})}
     spec = get_robot_spec(params["robot"])
-    names = OnnxPolicy(policy, spec).metadata.command_names
+    meta = OnnxPolicy(policy, spec).metadata
+    if meta.beta is not None:
+        return run_standup(params, policy, seconds, (bridge_overrides or {}).get("start_pose"))
+    names = meta.command_names
     if script is not None:
         segments = load_command_script(script, names)
     else:
         segments = [Segment(seconds, tuple(parse_commands(commands, names)))]
+    with supervised(params, policy) as supervisor:
+        supervisor.start_pair()
+        print(f"sim2sim: {supervisor.startup_report}", flush=True)
+        for transition, mode in (("stand", "READY"), ("policy", "POLICY")):
+            supervisor.request(transition)
+            supervisor.wait_mode(mode)
+            print(f"sim2sim: {mode}", flush=True)
+        recorded = [(segment, drive_segment(supervisor, segment, bool(names))) for segment in segments]
+        mode = supervisor.statuses[-1]["mode"]
+    return verdict(recorded, mode, spec.default_base_height_m, names)
+
+
+@contextmanager
+def supervised(params: dict, policy: Path) -> Iterator[Sim2SimSupervisor]:
+    """A supervisor for ``params`` (a parameters file's mapping) and ``policy`` in a private DDS setting."""
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     domain = int(os.environ.setdefault("ROS_DOMAIN_ID", str(random.randint(100, 200))))
     with tempfile.TemporaryDirectory(prefix="sim2sim_") as workdir:
@@ -121,21 +157,44 @@ def run(
             domain,
             params["robot"],
             policy.resolve(),
-            params.get("sim_bridge", {}),
-            {key: value for key, value in params.get("policy_node", {}).items() if key != "policy"},
+            params.get("sim_bridge") or {},
+            {key: value for key, value in (params.get("policy_node") or {}).items() if key != "policy"},
         )
         try:
-            supervisor.start_pair()
-            print(f"sim2sim: {supervisor.startup_report}", flush=True)
-            for transition, mode in (("stand", "READY"), ("policy", "POLICY")):
-                supervisor.request(transition)
-                supervisor.wait_mode(mode)
-                print(f"sim2sim: {mode}", flush=True)
-            recorded = [(segment, drive_segment(supervisor, segment, bool(names))) for segment in segments]
-            mode = supervisor.statuses[-1]["mode"]
+            yield supervisor
         finally:
             supervisor.close()
-    return verdict(recorded, mode, spec.default_base_height_m, names)
+
+
+def run_standup(params: dict, policy: Path, seconds: float, start_pose: str | None = None) -> bool:
+    """Stand up from ``start_pose`` (default: the file's if a stand-up posture, else supine) and print the verdict;
+    True when the robot stood up, the node handed over to STAND and nothing damped."""
+    pose = start_pose or params["sim_bridge"].get("start_pose")
+    params["sim_bridge"]["start_pose"] = pose if start_pose or pose in STANDUP_POSTURES else "supine"
+    with supervised(params, policy) as supervisor:
+        supervisor.start_pair()
+        print(f"sim2sim: {supervisor.startup_report}", flush=True)
+        recorded = record_standup(supervisor, seconds)
+    return standup_verdict(recorded)
+
+
+def record_standup(supervisor: Sim2SimSupervisor, seconds: float) -> StandupRun:
+    """Let the robot settle, request ``standup``, watch until the node leaves STANDUP and ``seconds`` more."""
+    spec = get_robot_spec(supervisor.robot)
+    node = PolicyNodeParams(**supervisor.node_params)
+    limits = {j.name: node.standup_joint_speed_factor * j.velocity_limit_rad_s for j in spec.joints}
+    rest = supervisor.wait_sim_time(SETTLE_S)
+    supervisor.sim_log = []
+    answer = supervisor.request("standup")
+    print("sim2sim: STANDUP", flush=True)
+    what, timeout_s = "the node leaving STANDUP", node.standup_timeout_s + TIMEOUT_S
+    left = supervisor.wait_status(lambda s: s["mode"] != "STANDUP", what, answer["seq"], timeout_s)
+    print(f"sim2sim: {left['mode']}" + (f" ({left['fault']})" if left["mode"] == "DAMPING" else ""), flush=True)
+    supervisor.wait_sim_time(seconds)
+    engaged = answer["sim_time_s"] if answer["sim_time_s"] is not None else rest["sim_time_s"]
+    pose = supervisor.bridge_params.get("start_pose", "standing")
+    reports, supervisor.sim_log = supervisor.sim_log, None
+    return StandupRun(pose, rest, engaged, reports, left, limits)
 
 
 def drive_segment(supervisor: Sim2SimSupervisor, segment: Segment, has_command: bool) -> list[dict]:
@@ -186,18 +245,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.sim.sim2sim", description=__doc__.splitlines()[0])
     parser.add_argument("--params", required=True, type=Path, help="sim2sim parameters YAML (deploy/config/)")
     parser.add_argument("--policy", required=True, type=Path, help="exported ONNX policy")
-    parser.add_argument("--seconds", type=float, default=5.0, help="simulated seconds in POLICY (default 5)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=5.0,
+        help="simulated seconds in POLICY (stand-up policies: after leaving STANDUP), default 5",
+    )
     parser.add_argument(
         "--command", action="append", default=[], metavar="NAME=VALUE", help="hold a command, e.g. vx=0.5 (repeat)"
     )
     parser.add_argument(
         "--commands", type=Path, metavar="SCRIPT", help="command script YAML (configs/commands/); replaces --seconds"
     )
+    parser.add_argument(
+        "--start-pose",
+        choices=START_POSES,
+        help="overrides sim_bridge.start_pose (stand-up policies: default supine unless the file names a posture)",
+    )
+    parser.add_argument("--platform-height", type=float, metavar="M", help="seated: platform height, m")
+    parser.add_argument("--wall-distance", type=float, metavar="M", help="leaning: pelvis to wall, m")
     args = parser.parse_args(argv)
     if not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds: expected a number in (0, {MAX_SECONDS:g}], got {args.seconds}")
+    for name in ("platform_height", "wall_distance"):
+        if getattr(args, name) is not None and not 0 < getattr(args, name) <= 10:
+            parser.error(f"--{name.replace('_', '-')}: expected metres in (0, 10], got {getattr(args, name)}")
+    overrides = {
+        key: value
+        for key, value in (
+            ("start_pose", args.start_pose),
+            ("platform_height_m", args.platform_height),
+            ("wall_distance_m", args.wall_distance),
+        )
+        if value is not None
+    }
     try:
-        return 0 if run(args.params, args.policy, args.seconds, args.command, args.commands) else 1
+        return 0 if run(args.params, args.policy, args.seconds, args.command, args.commands, overrides) else 1
     except (Sim2SimError, PolicyLoadError, ConfigError, ValueError) as error:
         print(f"sim2sim: error: {error}", file=sys.stderr)
         return 1

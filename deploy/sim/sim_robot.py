@@ -1,6 +1,7 @@
 """A robot spec simulated in plain MuJoCo, driven as Unitree's motor drivers drive the real joints.
 
-The model is the project's MJCF asset on a flat floor, with IMU sensors (orientation, gyroscope,
+The model is the project's MJCF asset on a flat floor (plus a platform box or a wall for the stand-up
+postures that need one, ``deploy.sim.postures``), with IMU sensors (orientation, gyroscope,
 accelerometer) on the spec's IMU site. Each physics step applies, per joint, the LowCmd PD law
 ``tau = tau_ff + kp (q_des - q) + kd (dq_des - dq)`` (zero for disabled motors) clipped to the
 effort limit. No torch and no training code: this is what the sim2sim bridge runs.
@@ -14,12 +15,14 @@ import mujoco
 import numpy as np
 
 from assets import asset_path
+from deploy.sim.postures import STANDUP_POSTURES, add_scenery, pitch_quat, posture_joint_pos
 from legged_envs.robots.spec import RobotSpec
 
-START_POSES = ("lying", "standing", "hanging")
+START_POSES = ("lying", "standing", "hanging", *STANDUP_POSTURES)
 """lying: dropped onto the floor lying down (Go2 on its folded legs, G1 on its back); standing: default
 pose with the feet on the floor; hanging: the same, the base held in place by a weld to the world
-until ``release()`` (a gantry)."""
+until ``release()`` (a gantry); supine, prone, sitting, seated (on a platform), leaning (on a wall):
+the stand-up task's start postures (``deploy.sim.postures``)."""
 
 GO2_LYING_Q = (0.0, 1.25, -2.65) * 2 + (0.0, 1.7, -2.5) * 2
 """Go2 legs folded under the body (FR, FL, RR, RL x hip, thigh, calf), rad."""
@@ -30,7 +33,14 @@ DROP_HEIGHT_M = {"go2": 0.15, "g1_23dof": 0.25}
 class SimRobot:
     """One robot on a flat floor at ``physics_dt_s``; joint arrays are in spec (policy) order."""
 
-    def __init__(self, spec: RobotSpec, physics_dt_s: float = 0.002, start_pose: str = "standing"):
+    def __init__(
+        self,
+        spec: RobotSpec,
+        physics_dt_s: float = 0.002,
+        start_pose: str = "standing",
+        platform_height_m: float = 0.3,
+        wall_distance_m: float = 0.4,
+    ):
         if start_pose not in START_POSES:
             raise ValueError(f"sim robot: start_pose must be one of {', '.join(START_POSES)}, got {start_pose!r}")
         self.spec = spec
@@ -38,6 +48,8 @@ class SimRobot:
         model_spec.option.timestep = physics_dt_s
         floor = model_spec.worldbody.add_geom(name="floor", type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 1])
         floor.friction, floor.contype, floor.conaffinity = [1.0, 0.005, 0.0001], 0, 1
+        posture = STANDUP_POSTURES.get(start_pose)
+        support_m = add_scenery(model_spec, posture, platform_height_m, wall_distance_m) if posture else 0.0
         for name, kind in (
             ("imu_quat", mujoco.mjtSensor.mjSENS_FRAMEQUAT),
             ("imu_gyro", mujoco.mjtSensor.mjSENS_GYRO),
@@ -59,13 +71,18 @@ class SimRobot:
         self.tau = np.zeros(spec.num_joints)
         """Torque applied in the last step, N m."""
         self._command = np.zeros((6, spec.num_joints))  # enabled, q, dq, kp, kd, tau_ff
-        self._place(start_pose)
+        self._place(start_pose, support_m)
 
     # --- setup ----------------------------------------------------------------------------------
-    def _place(self, start_pose: str) -> None:
+    def _place(self, start_pose: str, support_m: float) -> None:
         data, spec = self.data, self.spec
         data.qpos[self._qpos] = spec.default_joint_pos
-        if start_pose == "lying":
+        if start_pose in STANDUP_POSTURES:
+            posture = STANDUP_POSTURES[start_pose]
+            data.qpos[self._qpos] = posture_joint_pos(posture, spec.joint_names, spec.default_joint_pos)
+            data.qpos[2] = support_m + posture.height_m
+            data.qpos[3:7] = pitch_quat(posture.pitch_rad)
+        elif start_pose == "lying":
             data.qpos[2] = DROP_HEIGHT_M.get(spec.name, 0.3)
             if spec.name == "go2":
                 data.qpos[self._qpos] = GO2_LYING_Q

@@ -54,12 +54,14 @@ class Sim2SimSupervisor:
             "sim_bridge": bridge,
         }
         self.params_file.write_text(yaml.safe_dump(params))
-        self.node_params = params["policy_node"]
+        self.node_params, self.bridge_params = params["policy_node"], bridge
         self.processes: dict[str, subprocess.Popen] = {}
         self.sim: dict | None = None
-        """The latest /sim/state report."""
+        """The latest /sim/state report, with ``node_mode``: the policy node's mode when it arrived."""
+        self.sim_log: list[dict] | None = None
+        """Set it to a list to collect every /sim/state report from then on."""
         self.statuses: list[dict] = []
-        """Every /legged/status message, oldest first."""
+        """Every /legged/status message, oldest first, with ``sim_time_s``: the latest report's when it arrived."""
         self.context = Context()
         rclpy.init(context=self.context, signal_handler_options=SignalHandlerOptions.NO)
         self.node = rclpy.create_node("test_observer", context=self.context)
@@ -76,9 +78,14 @@ class Sim2SimSupervisor:
 
     def _on_sim(self, msg: String) -> None:
         self.sim = json.loads(msg.data)
+        self.sim["node_mode"] = self.statuses[-1]["mode"] if self.statuses else None
+        if self.sim_log is not None:
+            self.sim_log.append(self.sim)
 
     def _on_status(self, msg: String) -> None:
-        self.statuses.append(json.loads(msg.data))
+        status = json.loads(msg.data)
+        status["sim_time_s"] = self.sim["sim_time_s"] if self.sim is not None else None
+        self.statuses.append(status)
 
     # --- processes ------------------------------------------------------------------------------
     def start(self, name: str, module: str, *extra: str) -> subprocess.Popen:
@@ -148,13 +155,15 @@ class Sim2SimSupervisor:
         start = self.wait_sim(lambda s: True, "a sim report")["sim_time_s"]
         return self.wait_sim(lambda s: s["sim_time_s"] >= start + seconds, f"{seconds} s of simulation")
 
-    def wait_status(self, predicate: Callable[[dict], bool], what: str, after_seq: int = 0) -> dict:
+    def wait_status(
+        self, predicate: Callable[[dict], bool], what: str, after_seq: int = 0, timeout_s: float = TIMEOUT_S
+    ) -> dict:
         """The first policy-node status with seq > ``after_seq`` satisfying ``predicate``."""
 
         def find() -> dict | None:
             return next((s for s in self.statuses if s["seq"] > after_seq and predicate(s)), None)
 
-        return self.spin_until(find, what)
+        return self.spin_until(find, what, timeout_s)
 
     def wait_mode(self, mode: str) -> dict:
         return self.wait_status(lambda s: s["mode"] == mode, f"policy node in {mode}")

@@ -1,4 +1,4 @@
-"""Fixtures: a private ROS domain per test, exported policies, and the sim2sim process harness."""
+"""Fixtures: a private ROS domain per test, exported policies, the live-robot and sim2sim process harnesses."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from legged_envs.robots.go2 import GO2
 from legged_envs.robots.spec import RobotSpec
 from policies.export import export_policy, stand_still_policy
 
+from .live_robot import LiveRobot
 from .sim2sim_support import Sim2Sim
 
 
@@ -48,6 +49,21 @@ def sim2sim(ros_env: int, tmp_path: Path) -> Iterator[Callable[..., Sim2Sim]]:
     yield make
     for run in runs:
         run.close()
+
+
+@pytest.fixture
+def live(ros_env: int, tmp_path: Path) -> Iterator[Callable[..., LiveRobot]]:
+    """``live(spec, policy, **node_params)``; at teardown the node is stopped and its exit commands checked too."""
+    robots: list[LiveRobot] = []
+
+    def make(spec: RobotSpec, policy: Path, **node_params) -> LiveRobot:
+        robots.append(LiveRobot(tmp_path / f"robot{len(robots)}", spec, policy, node_params))
+        return robots[-1]
+
+    yield make
+    for robot in robots:
+        robot.close()
+        robot.lowcmds.assert_clean()
 
 
 def _layout(spec: RobotSpec, command_dim: int = 0) -> ObsLayout:

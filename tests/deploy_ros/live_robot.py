@@ -51,6 +51,8 @@ class LowCmdCheck:
         self.count = 0
         self.position_count = 0
         """Commands with kp > 0."""
+        self.first_position_q: np.ndarray | None = None
+        """q targets of the used motors (spec order) in the first command with kp > 0."""
         self.first_damping_s: float | None = None
         """DDS reception time (time.time() clock) of the first damping command since the last ``rearm``."""
         self.problems: list[str] = []
@@ -78,6 +80,8 @@ class LowCmdCheck:
             problems.append(f"kp {kp.tolist()} neither 0 nor the spec's")
         if (kp > 0).any():
             self.position_count += 1
+            if self.first_position_q is None:
+                self.first_position_q = q
             if self.first_damping_s is not None:
                 problems.append("kp > 0 after damping")
         elif (kd > 0).any():
@@ -216,6 +220,7 @@ class LiveRobot:
     def to_policy(self) -> None:
         """PASSIVE (or DAMPING: reset first) -> STAND -> READY -> POLICY."""
         if self.statuses[-1]["mode"] == "DAMPING":
+            self.run_for(0.3)  # the node's guard sees fresh LowStates (a test may just have ended a fault)
             assert self.request("reset")["accepted"]
             self.lowcmds.rearm()
         for word, mode in (("stand", "READY"), ("policy", "POLICY")):

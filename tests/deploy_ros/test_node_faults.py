@@ -7,40 +7,23 @@ the joint ranges, kp 0 or the spec's, no kp > 0 after damping), including its ex
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pytest
 from rclpy.qos import QoSProfile
 
 from deploy.robot import topics
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
-from legged_envs.robots.spec import RobotSpec
 
-from .live_robot import TICK_S, LiveRobot
+from .live_robot import TICK_S
 
 KNEE = G1_23DOF.joint_names.index("left_knee_joint")
 KNEE_SLOT = G1_23DOF.motor_indices[KNEE]
 KNEE_UPPER = G1_23DOF.joints[KNEE].range_rad[1]
 """The audit's joint: range -0.087..2.88 rad, kp 200."""
 STATE_TIMEOUT_S = 0.1
-
-
-@pytest.fixture
-def live(ros_env: int, tmp_path: Path) -> Iterator[Callable[..., LiveRobot]]:
-    """``live(spec, policy, **node_params)``; at teardown the node is stopped and its exit commands checked too."""
-    robots: list[LiveRobot] = []
-
-    def make(spec: RobotSpec, policy: Path, **node_params) -> LiveRobot:
-        robots.append(LiveRobot(tmp_path / f"robot{len(robots)}", spec, policy, node_params))
-        return robots[-1]
-
-    yield make
-    for robot in robots:
-        robot.close()
-        robot.lowcmds.assert_clean()
 
 
 def _motor(field: str, value: float) -> Callable[[np.ndarray], None]:

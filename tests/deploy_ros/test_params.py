@@ -78,7 +78,8 @@ def test_real_robot_files_set_every_node_parameter_with_a_comment_and_the_robot_
     assert keys == fields
     assert node.network_interface != "lo" and node.domain_id == 0
     defaults = PolicyNodeParams(policy=node.policy)
-    for guard in ("state_timeout_s", "max_tilt_rad", "saturation_timeout_s", "discovery_wait_s", "graph_check_s"):
+    guards = ("state_timeout_s", "max_tilt_rad", "saturation_timeout_s", "discovery_wait_s", "graph_check_s")
+    for guard in (*guards, "standup_timeout_s", "standup_joint_speed_factor", "standup_hold_s"):
         assert getattr(node, guard) == getattr(defaults, guard), guard
 
 
@@ -89,6 +90,8 @@ def test_real_robot_files_set_every_node_parameter_with_a_comment_and_the_robot_
         ("  state_timeout_s: 0.2", r"policy_node\.state_timeout_s: above the robot's 0\.1 is a sim-only setting"),
         ("  saturation_timeout_s: 1", r"policy_node\.saturation_timeout_s: above the robot's 0\.2"),
         ("  discovery_wait_s: 0", r"policy_node\.discovery_wait_s: below the robot's 1\.0"),
+        ("  standup_timeout_s: 20", r"policy_node\.standup_timeout_s: above the robot's 10\.0 is a sim-only"),
+        ("  standup_joint_speed_factor: 1.5", r"policy_node\.standup_joint_speed_factor: above the robot's 1\.0"),
         ("sim_bridge: {start_pose: lying}", r"sim_bridge: a sim-only setting, refused on a real interface \(network_i"),
     ],
 )

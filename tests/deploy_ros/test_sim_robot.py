@@ -1,10 +1,13 @@
-"""deploy.sim.sim_robot: the bridge's MuJoCo robot (no ROS): PD motors, IMU, start poses, gantry."""
+"""deploy.sim.sim_robot: the bridge's MuJoCo robot (no ROS): PD motors, IMU, start poses and postures, gantry."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from deploy.robot.observation import tilt_rad
+from deploy.robot.observation import projected_gravity, tilt_rad
+from deploy.sim import postures
+from deploy.sim.postures import STANDUP_POSTURES
 from deploy.sim.sim_robot import SimRobot, rpy_from_quat
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
@@ -54,3 +57,48 @@ def test_lying_go2_rests_on_the_floor() -> None:
     sim = SimRobot(GO2, 0.002, "lying")
     sim.step(250)
     assert sim.base_height_m < 0.12 and tilt_rad(sim.imu_quat_wxyz) < 0.3
+
+
+def test_g1_spawns_supine_on_its_back_and_prone_on_its_front() -> None:
+    for pose, sign in (("supine", -1.0), ("prone", 1.0)):
+        sim = SimRobot(G1_23DOF, 0.002, pose)
+        sim.step(500)  # motors off: it settles
+        gravity = projected_gravity(sim.imu_quat_wxyz)
+        assert sim.base_height_m < 0.3, (pose, sim.base_height_m)
+        assert gravity[0] * sign > 0.95, (pose, gravity)  # gravity along the base x axis: chest up or down
+
+
+def test_g1_seated_rests_on_the_platform_and_leaning_against_the_wall() -> None:
+    seated = SimRobot(G1_23DOF, 0.002, "seated", platform_height_m=0.4)
+    seated.step(750)
+    box = seated.model.geom("platform")
+    assert box.size[2] * 2 == pytest.approx(0.4)
+    assert seated.base_height_m > 0.4, "the pelvis stays on the platform, above its top"
+    assert "platform" in touching(seated) and "floor" in touching(seated), "seat on the box, feet on the floor"
+    leaning = SimRobot(G1_23DOF, 0.002, "leaning", wall_distance_m=0.4)
+    leaning.step(750)
+    assert "wall" in touching(leaning)
+    assert 0.3 < tilt_rad(leaning.imu_quat_wxyz) < 1.2, "sitting, the back on the wall: neither upright nor lying"
+    with pytest.raises(KeyError):
+        SimRobot(G1_23DOF, 0.002, "supine").model.geom("platform")
+
+
+def test_the_bridge_postures_are_the_stand_up_training_postures() -> None:
+    from legged_envs.tasks.standup_postures import POSTURES, SEAT_INSET_M  # needs torch: only here
+
+    assert set(STANDUP_POSTURES) == set(POSTURES)
+    assert SEAT_INSET_M == postures.SEAT_INSET_M
+    for name, trained in POSTURES.items():
+        ours = STANDUP_POSTURES[name]
+        assert (ours.pitch_rad, ours.height_m, dict(ours.joints)) == (
+            trained.pitch_rad,
+            trained.height_m,
+            trained.joints,
+        )
+        assert (ours.scenery != "floor") == trained.facing_away, name
+
+
+def touching(sim: SimRobot) -> set[str]:
+    """Names of the named geoms in contact (floor, platform, wall)."""
+    data, model = sim.data, sim.model
+    return {model.geom(g).name for c in data.contact[: data.ncon] for g in (c.geom1, c.geom2)} - {""}

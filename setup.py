@@ -11,6 +11,7 @@ TRAIN = [
     "tqdm",
     "imageio",
     "imageio-ffmpeg",
+    "matplotlib",
 ]
 GPU = ["mujoco-warp>=4.0,<5", "warp-lang>=1.19"]
 DEPLOY = ["numpy", "onnxruntime", "pyyaml"]

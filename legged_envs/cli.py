@@ -54,7 +54,7 @@ def _train(args: argparse.Namespace) -> int:
     config, overrides = args.config, list(args.overrides)
     if config is not None and "=" in config and not os.path.isfile(config):
         config, overrides = None, [config, *overrides]  # `legged train --resume RUN key=value`
-    result = train(config, overrides, run_dir=args.run_dir, resume=args.resume)
+    result = train(config, overrides, run_dir=args.run_dir, resume=args.resume, init=args.init)
     return 128 + result.stopped_by if result.stopped_by else 0
 
 
@@ -173,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("overrides", nargs="*", help="dotted overrides, e.g. env.num_envs=256 train.max_iterations=100")
     train.add_argument("--run-dir", help="write the run here instead of <train.runs_dir>/<task>/<date>_<time>_<name>")
     train.add_argument("--resume", metavar="RUN", help="continue a stopped run from its latest checkpoint")
+    train.add_argument(
+        "--init",
+        metavar="RUN",
+        help="start a new run from the networks and command ranges of RUN's latest checkpoint (or a .pt file)",
+    )
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("eval", help="tracking errors and fall rate of a trained policy")

@@ -1,8 +1,9 @@
 """Building a config's env, with every problem found on the way named by file (or override) and key.
 
 Some config errors need the robot model to be seen: a robot without the bodies the task tracks,
-a task check that raises ``ValueError("task.x.y: ...")`` while the env is built. Each becomes a
-``ConfigError`` against the file or override that set the key, before anything is written.
+a task check that raises ``ValueError("task.x.y: ...")`` while the env is built, a training
+perturbation the task cannot take. Each becomes a ``ConfigError`` against the file or override
+that set the key, before anything is written.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from assets import asset_path
 from legged_envs.config import ConfigError, key_error
 from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
+from legged_envs.perturbations.config import ScenarioConfig
+from legged_envs.perturbations.wrapper import PerturbedEnv
 from legged_envs.robots import get_robot_spec
 from legged_envs.tasks.base import Task
 
@@ -25,6 +28,8 @@ _KEY = re.compile(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*): (.+)", re.DOTALL)
 """A message that starts with a dotted key path."""
 _OUT_OF_MEMORY = re.compile(r"can't allocate memory|out of memory", re.IGNORECASE)
 """torch's words for an allocation that failed."""
+PERTURBATION_SEED_OFFSET = 0x5EED
+"""Added to the run's seed for the training perturbations' generator: its draws must not repeat the env's."""
 
 
 def check_robot_fits_task(cfg: Any, task_cls: type[Task], source: Path, overrides: Sequence[str]) -> None:
@@ -52,6 +57,19 @@ def make_env(cfg: Any, task_cls: type[Task], source: Path, overrides: Sequence[s
             raise
         problem = f"{cfg.env.num_envs} envs of this task do not fit in memory: a count or length in it is too large"
         raise ConfigError(f"{display_path(source.resolve())}: {problem}") from None
+
+
+def perturb_for_training(env: LeggedEnv, cfg: Any, source: Path, overrides: Sequence[str]) -> LeggedEnv | PerturbedEnv:
+    """``env`` wrapped in a ``PerturbedEnv`` of ``cfg.train.perturbations`` at its peak severity (the runner sets
+    each iteration's), or ``env`` itself when the section applies nothing."""
+    section = cfg.train.perturbations
+    if not section.apply:
+        return env
+    scenario = ScenarioConfig(perturbations=section.apply)
+    try:
+        return PerturbedEnv(env, scenario, section.peak_severity(), seed=cfg.seed + PERTURBATION_SEED_OFFSET)
+    except ValueError as error:  # an unknown joint or term, a body without mass, a task without a policy layout
+        raise key_error(source, overrides, "train.perturbations.apply", " ".join(str(error).split())) from None
 
 
 def located_error(message: str, cfg: Any, source: Path, overrides: Sequence[str]) -> ConfigError:

@@ -55,8 +55,24 @@ class EvalResult(EvalHeader):
     """Per dimension with moving fixed-command tests: RMSE and every fall rate within target (``meets_targets``)."""
 
 
-def run_episodes(env: LeggedEnv, policy: Any, progress: bool = False) -> dict[str, Any]:
-    """One episode per env with ``policy(obs) -> actions``: returns, lengths (steps), falls, RMSE per dimension."""
+@dataclass
+class Episodes:
+    """One episode per env, (n,) per env."""
+
+    returns: torch.Tensor
+    """Undiscounted return, summed over reward groups."""
+    lengths: torch.Tensor
+    """Length, control steps."""
+    fell: torch.Tensor
+    """Whether it ended by termination rather than by the time limit (bool)."""
+    squared_errors: dict[str, torch.Tensor]
+    """Command dimension -> sum of the squared tracking errors of the alive steps."""
+    alive_steps: torch.Tensor
+    """Steps whose tracking errors count."""
+
+
+def rollout(env: LeggedEnv, policy: Any, progress: bool = False) -> Episodes:
+    """One episode per env with ``policy(obs) -> actions``, from the env's current state."""
     n = env.num_envs
     active = torch.ones(n, dtype=torch.bool, device=env.device)
     fell = torch.zeros_like(active)
@@ -81,12 +97,18 @@ def run_episodes(env: LeggedEnv, policy: Any, progress: bool = False) -> dict[st
         active &= ~dones
         if not active.any():
             break
-    steps = counted.sum().clamp(min=1.0)
+    return Episodes(returns, lengths, fell, squared, counted)
+
+
+def run_episodes(env: LeggedEnv, policy: Any, progress: bool = False) -> dict[str, Any]:
+    """One episode per env with ``policy(obs) -> actions``: returns, lengths (steps), falls, RMSE per dimension."""
+    episodes = rollout(env, policy, progress)
+    steps = episodes.alive_steps.sum().clamp(min=1.0)
     return {
-        "fall_rate": fell.float().mean().item(),
-        "mean_return": returns.mean().item(),
-        "mean_episode_length_s": lengths.mean().item() * env.control_dt,
-        "tracking_rmse": {name: math.sqrt((sq.sum() / steps).item()) for name, sq in squared.items()},
+        "fall_rate": episodes.fell.float().mean().item(),
+        "mean_return": episodes.returns.mean().item(),
+        "mean_episode_length_s": episodes.lengths.mean().item() * env.control_dt,
+        "tracking_rmse": {name: math.sqrt((sq.sum() / steps).item()) for name, sq in episodes.squared_errors.items()},
     }
 
 

@@ -8,6 +8,10 @@ perturbations seeded by the suite's ``seed``. Tracking tasks measure fall rate a
 rate. A scenario's score is the area under its survival vs severity curve from the unperturbed run (severity 0)
 to the largest severity, divided by the area the unperturbed survival would give: 1 means no loss, 0 fails at
 once (nan when the unperturbed policy never survives). A policy's score is the mean over scenarios.
+
+An ``obs_attack`` attacks the run's own deterministic actor. A ``search: worst_case`` scenario's cell first searches
+the sizes of its dynamics perturbations the policy does worst under (``policies.worst_case``), then runs and reports
+them.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from legged_envs.perturbations.config import ScenarioConfig, SuiteConfig, load_s
 from legged_envs.perturbations.wrapper import PerturbedEnv
 from policies.evaluate import run_episodes
 from policies.rng import seed_everything
+from policies.robustness_plots import write_plots
 from policies.run_dir import RunDirError, TrainedRun, load_policy, load_run, make_trained_env, mean_action
 from policies.standup_eval import EPISODE_S, run_rounds, summarize
+from policies.worst_case import apply_shares, worst_case_shares
 
 Policy = Callable[[TensorDict], torch.Tensor]
 NOMINAL = "nominal"
@@ -54,6 +60,8 @@ class Cell:
     """Stand-up tasks: mean time from the motors switching on to standing, over successes, s."""
     mean_head_height_m: float | None = None
     """Stand-up tasks: mean head height over the actuated steps, m (progress before any success)."""
+    worst_case: dict[str, float] | None = None
+    """``search: worst_case`` scenarios: the size found for each searched perturbation (``policies.worst_case``)."""
 
     @property
     def survival(self) -> float:
@@ -86,16 +94,27 @@ def survival_score(nominal_survival: float, curve: Sequence[tuple[float, float]]
 
 
 def run_cell(
-    run: TrainedRun, policy: Policy, episodes: int, scenario: ScenarioConfig | None, severity: float, seed: int
+    run: TrainedRun,
+    policy: Policy,
+    episodes: int,
+    scenario: ScenarioConfig | None,
+    severity: float,
+    seed: int,
+    actor: Policy | None = None,
 ) -> dict:
     """``run_episodes``' measures of ``policy`` in a fresh env of ``run``, perturbed by ``scenario`` at
-    ``severity`` (None: unperturbed)."""
+    ``severity`` (None: unperturbed); ``actor``: the differentiable policy an ``obs_attack`` attacks. A
+    ``search: worst_case`` scenario first searches its worst sizes, then runs and reports them."""
+    search = scenario is not None and scenario.search == "worst_case"
+    shares = worst_case_shares(run, policy, scenario, severity, seed, actor) if search else None
     seed_everything(run.cfg.seed)
     standup = run.task_cls.eval_protocol == "standup"
     cfg = replace(run.cfg, env=replace(run.cfg.env, episode_length_s=EPISODE_S)) if standup else None
     env = make_trained_env(run, episodes, cfg)
     try:
-        stepped = env if scenario is None else PerturbedEnv(env, scenario, severity, seed)
+        stepped = env if scenario is None else PerturbedEnv(env, scenario, severity, seed, actor)
+        if shares is not None:
+            return {"worst_case": apply_shares(stepped, shares), **run_episodes(stepped, policy)}
         if not standup:
             return run_episodes(stepped, policy)
         env.task.pull_enabled = False
@@ -116,7 +135,8 @@ def run_cell(
 def evaluate_suite(
     run: TrainedRun, suite: SuiteConfig, policy: Policy | None = None, progress: tqdm | None = None
 ) -> PolicyResult:
-    """Every cell of ``suite`` for ``run``'s deterministic policy (or ``policy``)."""
+    """Every cell of ``suite`` for ``run``'s deterministic policy (or ``policy``: then no ``obs_attack``)."""
+    actor = None
     if policy is None:
         env = make_trained_env(run, 1)
         actor = load_policy(run, env.get_observations(), env.num_actions)
@@ -128,7 +148,7 @@ def evaluate_suite(
     for name, scenario, severity in grid:
         if progress is not None:
             progress.set_postfix_str(f"{display_path(run.run_dir)}: {name} @ {severity:g}")
-        stats = run_cell(run, policy, suite.episodes, scenario, severity, suite.seed)
+        stats = run_cell(run, policy, suite.episodes, scenario, severity, suite.seed, actor)
         result.cells.append(Cell(name, severity, **stats))
         if progress is not None:
             progress.update()
@@ -168,7 +188,9 @@ def _tracking_rows(result: PolicyResult) -> list[str]:
     lines = [f"| scenario | severity | fall rate | episode length | {header} |", "|" + " --- |" * (4 + len(commands))]
     for cell in result.cells:
         rmse = " | ".join(f"{cell.tracking_rmse.get(c, math.nan):.4f}" for c in commands)
-        row = f"| {cell.scenario} | {cell.severity:g} | {cell.fall_rate:.1%} | {cell.mean_episode_length_s:.2f} s |"
+        worst = ", ".join(f"{name} {size:.3g}" for name, size in (cell.worst_case or {}).items())
+        scenario = f"{cell.scenario} (worst: {worst})" if worst else cell.scenario
+        row = f"| {scenario} | {cell.severity:g} | {cell.fall_rate:.1%} | {cell.mean_episode_length_s:.2f} s |"
         lines.append(f"{row} {rmse} |")
     return lines
 
@@ -203,7 +225,8 @@ def csv_text(results: list[PolicyResult]) -> str:
 
 
 def write_results(results: list[PolicyResult], suite_path: str, suite: SuiteConfig, out_dir: Path) -> list[Path]:
-    """Write ``robustness.json``, ``robustness.csv`` and ``robustness.md`` into ``out_dir``."""
+    """Write ``robustness.json``, ``robustness.csv``, ``robustness.md`` and the PNG plots
+    (``policies.robustness_plots``) into ``out_dir``."""
     report = {"suite": suite_path, "config": asdict(suite), "policies": [asdict(result) for result in results]}
     texts = {
         "robustness.json": json.dumps(report, indent=2) + "\n",
@@ -215,7 +238,7 @@ def write_results(results: list[PolicyResult], suite_path: str, suite: SuiteConf
     for name, text in texts.items():
         (out_dir / name).write_text(text)
         paths.append(out_dir / name)
-    return paths
+    return paths + write_plots(results, out_dir)
 
 
 def robustness_runs(

@@ -5,7 +5,8 @@ iteration counter counts completed iterations (a resumed run neither repeats nor
 RNG and task (curriculum) states of every rank and the logger's totals in the checkpoint;
 Ctrl-C / SIGTERM stop the run cleanly after saving; gloo process groups on CPU as well as nccl
 on GPUs; a one-line progress display instead of rsl-rl's console block (TensorBoard logging is
-rsl-rl's own).
+rsl-rl's own); the severity of training perturbations set before each iteration; a new run started
+from another run's networks (``initialize_from``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import io
 import signal
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import cast
 
 import torch
 import torch.distributed as tdist
@@ -28,6 +30,7 @@ from tensordict import TensorDict
 
 from legged_envs.config.loader import display_path
 from legged_envs.envs.legged_env import LeggedEnv
+from legged_envs.perturbations.wrapper import PerturbedEnv
 from policies.checkpoint import CheckpointError, check_state_dict, checkpoint_path, load_checkpoint, save_checkpoint
 from policies.distributed import Ranks, any_rank, gather
 from policies.progress import IterationStats, TrainProgress
@@ -74,8 +77,19 @@ class LeggedRunner(OnPolicyRunner):
 
     env: LeggedEnv
 
-    def __init__(self, env: LeggedEnv, train_cfg: dict, run_dir: Path | None, device: str, ranks: Ranks):
+    def __init__(
+        self,
+        env: LeggedEnv | PerturbedEnv,
+        train_cfg: dict,
+        run_dir: Path | None,
+        device: str,
+        ranks: Ranks,
+        severity_at: Callable[[int], float] | None = None,
+    ):
         self.ranks = ranks
+        self.severity_at = severity_at
+        """Severity of the ``PerturbedEnv``'s training perturbations after a number of completed iterations (None:
+        the env is not perturbed)."""
         self.run_dir = run_dir if ranks.main else None
         with contextlib.redirect_stdout(io.StringIO()):  # rsl-rl prints the networks and obs sets
             super().__init__(env, train_cfg, log_dir=str(self.run_dir) if self.run_dir else None, device=device)
@@ -126,6 +140,8 @@ class LeggedRunner(OnPolicyRunner):
         stop = StopRequest()
         with stop.installed():
             for it in range(start, total):
+                if self.severity_at is not None:
+                    cast(PerturbedEnv, env).set_severity(self.severity_at(it))
                 started = time.time()
                 obs, complete = self.collect(obs, stop)
                 if not complete:
@@ -199,6 +215,11 @@ class LeggedRunner(OnPolicyRunner):
                 action_std=self.alg.get_policy().output_std,
                 rnd_weight=None,
             )
+        metrics = dict(self.env.task.metrics())
+        if self.severity_at is not None:
+            metrics["perturbation_severity"] = self.severity_at(it)
+            if logger.writer is not None:
+                logger.writer.add_scalar("Perturbations/severity", metrics["perturbation_severity"], it)
         if progress is None:
             return
         seconds = collect_time + learn_time
@@ -211,7 +232,7 @@ class LeggedRunner(OnPolicyRunner):
             eta_s=self._session_seconds / (it + 1 - start) * (total - it - 1),
             mean_reward=statistics.mean(logger.rewbuffer) if logger.rewbuffer else None,
             mean_episode_length=statistics.mean(logger.lenbuffer) if logger.lenbuffer else None,
-            metrics=self.env.task.metrics(),
+            metrics=metrics,
         )
         progress.update(stats)
 
@@ -250,10 +271,7 @@ class LeggedRunner(OnPolicyRunner):
         Checkpoints without ``task_state`` (older runs) load with the task's fresh curricula.
         """
         file = Path(path)
-        state = load_checkpoint(file)
-        check_state_dict(file, "actor_state_dict", self.alg.get_policy(), state["actor_state_dict"])
-        check_state_dict(file, "critic_state_dict", self.alg._raw_critic, state["critic_state_dict"])
-        self.alg.load(state, load_cfg, strict)
+        state = self._load_learner(file, load_cfg, strict)
         self.current_learning_iteration = int(state["iter"])
         self._load_task_state(file, state.get("task_state") or [])
         rng = state.get("rng") or []
@@ -263,6 +281,30 @@ class LeggedRunner(OnPolicyRunner):
         self.logger.tot_timesteps = totals.get("tot_timesteps", 0)
         self.logger.tot_time = totals.get("tot_time", 0.0)
         return state.get("infos") or {}
+
+    def initialize_from(self, path: str) -> None:
+        """Start this run from another run's checkpoint: networks (normalisers included) and the command ranges its
+        curriculum reached (any env count: per-env curricula such as terrain levels start afresh), then reset every
+        env. The optimizer (this config's learning rate), iteration count, RNG states and logger totals stay this
+        run's: it counts its iterations from 0."""
+        file = Path(path)
+        state = self._load_learner(file, {"actor": True, "critic": True}, strict=True)
+        task_states = state.get("task_state") or []
+        if task_states and task_states[0]:
+            try:
+                self.env.task.load_trained_commands(task_states[0])
+            except ValueError as error:
+                raise CheckpointError(f"{display_path(file)}: task_state: {error}") from None
+            self.env.reset_all()
+
+    def _load_learner(self, file: Path, load_cfg: dict | None, strict: bool) -> dict:
+        """Load the networks and optimizer (per rsl-rl's ``load_cfg``) of checkpoint ``file`` (checked: shape
+        mismatches are one-line ``CheckpointError``s); returns the checkpoint."""
+        state = load_checkpoint(file)
+        check_state_dict(file, "actor_state_dict", self.alg.get_policy(), state["actor_state_dict"])
+        check_state_dict(file, "critic_state_dict", self.alg._raw_critic, state["critic_state_dict"])
+        self.alg.load(state, load_cfg, strict)
+        return state
 
     def _task_state(self) -> dict[str, torch.Tensor]:
         """This rank's task state on the CPU (plain tensors: loadable with ``weights_only=True``)."""

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from legged_envs.perturbations.training import TrainingPerturbationsConfig
+
 _HIDDEN_DIMS = {"gt": 0, "le": 16384, "min_items": 1, "max_items": 32}
 """Hidden layer widths: 1 to 32 layers of at most 16384 units."""
 
@@ -109,6 +111,8 @@ class TrainConfig:
     """Actor and critic networks."""
     l2c2: L2c2Config = field(default_factory=L2c2Config)
     """L2C2 smoothness loss (on: trains with multi-critic PPO)."""
+    perturbations: TrainingPerturbationsConfig = field(default_factory=TrainingPerturbationsConfig)
+    """Perturbations of observations, actions, dynamics and rewards while training (legged_envs/perturbations)."""
 
 
 MULTI_CRITIC_PPO = "policies.multi_critic_ppo:MultiCriticPPO"

@@ -3,8 +3,11 @@
 A fresh run gets ``<train.runs_dir>/<task>/<date>_<time>_<name>`` (or ``--run-dir``) with the
 fully resolved ``config.yaml``, TensorBoard event files and ``model_<iteration>.pt``
 checkpoints. ``--resume RUN`` reloads ``RUN/config.yaml`` and its latest checkpoint and goes on
-to ``train.max_iterations`` in total. Under ``torchrun`` every rank builds its own envs with
-seed ``seed + rank``; only rank 0 writes the run directory.
+to ``train.max_iterations`` in total; ``--init RUN`` starts a new run of a config from the networks
+and command ranges of RUN's latest checkpoint (fine-tuning), counting its own iterations from 0. With
+``train.perturbations`` the env is a ``PerturbedEnv`` at each iteration's severity. Under
+``torchrun`` every rank builds its own envs with seed ``seed + rank``; only rank 0 writes the run
+directory.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from legged_envs.config.loader import display_path
 from legged_envs.tasks.registry import load_task_config
 from policies.checkpoint import CheckpointError, checkpoint_iteration, find_latest_checkpoint, load_checkpoint
 from policies.distributed import Ranks, gather, init_distributed, rank_device, shutdown
-from policies.env_setup import make_env
+from policies.env_setup import make_env, perturb_for_training
 from policies.rng import seed_everything
 from policies.run_dir import (
     CONFIG_NAME,
@@ -58,6 +61,8 @@ class _Request:
     """``--run-dir``."""
     resume: Path | None
     """``--resume RUN``."""
+    init: Path | None = None
+    """``--init RUN``: the checkpoint a new run starts from."""
 
 
 def train(
@@ -65,8 +70,11 @@ def train(
     overrides: Sequence[str] = (),
     run_dir: str | None = None,
     resume: str | None = None,
+    init: str | None = None,
 ) -> TrainResult:
-    """Train from ``config`` (or go on with run ``resume``) until ``train.max_iterations`` or a stop signal.
+    """Train from ``config`` (or go on with run ``resume``) until ``train.max_iterations`` or a stop signal;
+    ``init``: a run directory (its latest checkpoint) or checkpoint file whose networks and command ranges a new
+    run starts from.
 
     Nothing is written before the config, the env, the networks and the checkpoint to resume from have
     all been checked: a failed start leaves the user's files as they were.
@@ -75,9 +83,15 @@ def train(
         raise ConfigError("legged train: give a CONFIG file, or --resume RUN (not both)")
     if resume is not None and run_dir is not None:
         raise ConfigError("--run-dir and --resume cannot be combined: a resumed run stays in its directory")
+    if resume is not None and init is not None:
+        raise ConfigError("--init and --resume cannot be combined: --init starts a new run, --resume goes on with one")
     source = run_config_path(Path(resume)) if resume is not None else Path(config)  # type: ignore[arg-type]
     request = _Request(
-        source, tuple(overrides), Path(run_dir) if run_dir else None, Path(resume) if resume is not None else None
+        source,
+        tuple(overrides),
+        Path(run_dir) if run_dir else None,
+        Path(resume) if resume is not None else None,
+        _init_checkpoint(Path(init)) if init is not None else None,
     )
     task_name, cfg, task_cls = load_task_config(source, overrides)
     if request.run_dir is not None:
@@ -101,9 +115,10 @@ def _train(cfg, task_name: str, task_cls, ranks: Ranks, request: _Request, held:
     device = rank_device(cfg.sim.device, ranks)
     seed = cfg.seed + ranks.rank
     seed_everything(seed)
-    env = make_env(
-        replace(cfg, seed=seed, sim=replace(cfg.sim, device=device)), task_cls, request.source, request.overrides
-    )
+    rank_cfg = replace(cfg, seed=seed, sim=replace(cfg.sim, device=device))
+    env = make_env(rank_cfg, task_cls, request.source, request.overrides)
+    env = perturb_for_training(env, rank_cfg, request.source, request.overrides)
+    perturbations = cfg.train.perturbations
     try:
         groups = resolve_obs_groups(cfg.train, env.get_observations())
     except FieldError as error:
@@ -114,9 +129,13 @@ def _train(cfg, task_name: str, task_cls, ranks: Ranks, request: _Request, held:
     else:
         run, created = (request.resume if ranks.main else None), False
     with _undone_on_failure(run if request.resume is None else None, created):
-        runner = LeggedRunner(env, train_cfg, run, device, ranks)
+        runner = LeggedRunner(
+            env, train_cfg, run, device, ranks, perturbations.severity_at if perturbations.apply else None
+        )
         if checkpoint is not None:
             _load(runner, checkpoint)
+        if request.init is not None:
+            _load(runner, request.init, initialize=True)
         if run is not None and (request.resume is None or request.overrides):
             save_config(cfg, run / CONFIG_NAME)
     if ranks.main:
@@ -142,10 +161,26 @@ def _check_resumable(checkpoint: Path) -> None:
         )
 
 
-def _load(runner: LeggedRunner, checkpoint: Path) -> None:
-    """``runner.load`` with any error from the file's contents as one line naming it."""
+def _init_checkpoint(path: Path) -> Path:
+    """The checkpoint ``--init PATH`` names: the file, or a run directory's latest; one-line errors."""
+    if path.is_dir():
+        checkpoint = find_latest_checkpoint(path)
+        if checkpoint is None:
+            raise CheckpointError(f"{display_path(path)}: --init: the run directory has no checkpoint (model_*.pt)")
+        return checkpoint
+    if not path.is_file():
+        raise CheckpointError(f"{display_path(path)}: --init: no such run directory or checkpoint file")
+    return path
+
+
+def _load(runner: LeggedRunner, checkpoint: Path, initialize: bool = False) -> None:
+    """``runner.load`` (``initialize``: ``runner.initialize_from``) with any error from the file's contents as one
+    line naming it."""
     try:
-        runner.load(str(checkpoint))
+        if initialize:
+            runner.initialize_from(str(checkpoint))
+        else:
+            runner.load(str(checkpoint))
     except CheckpointError:
         raise
     except (ValueError, KeyError, TypeError, IndexError, AttributeError, RuntimeError) as error:
@@ -187,6 +222,8 @@ def _undone_on_failure(new_run: Path | None, created: bool) -> Iterator[None]:
 
 
 def _report_start(run: Path, checkpoint: Path | None, done: int, total: int, request: _Request) -> None:
+    if request.init is not None:
+        print(f"legged train: starting from the networks and command ranges of {display_path(request.init)}")
     if request.resume is None:
         return
     if checkpoint is None:

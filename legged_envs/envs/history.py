@@ -41,12 +41,17 @@ class ObsHistory:
 
     def push(self, frame: torch.Tensor) -> torch.Tensor:
         """Append (n, frame_dim) ``frame`` as the newest; returns the (n, obs_dim) stacked history."""
-        self.buffer = torch.roll(self.buffer, shifts=-1, dims=1)
-        self.buffer[:, -1] = frame
-        if self._empty.any():
-            self.buffer[self._empty] = frame[self._empty].unsqueeze(1)
-            self._empty[:] = False
-        return self.buffer.reshape(self.buffer.shape[0], -1)
+        stacked = self.stacked_with(frame)
+        self.buffer = stacked.view(self.buffer.shape)
+        self._empty[:] = False
+        return stacked
+
+    def stacked_with(self, frame: torch.Tensor) -> torch.Tensor:
+        """(n, obs_dim) stacked history ``push(frame)`` would return, the history unchanged (differentiable in
+        ``frame``)."""
+        newest = frame.unsqueeze(1)
+        frames = torch.where(self._empty[:, None, None], newest, torch.cat((self.buffer[:, 1:], newest), dim=1))
+        return frames.reshape(frames.shape[0], -1)
 
     def reset(self, env_ids: torch.Tensor) -> None:
         """Forget the history of ``env_ids``; their next pushed frame fills all of it."""

@@ -1,8 +1,9 @@
-"""Eval-time perturbations of observations, actions and dynamics (Robust-Gymnasium style), vectorised per env and
-per dimension on the env's device, reproducible from a seed.
+"""Perturbations of observations, actions, dynamics and (training only) rewards (Robust-Gymnasium style), for
+evaluation and training, vectorised per env and per dimension on the env's device, reproducible from a seed.
 
 ``config``: scenarios and suites (YAML); ``base``: size over the episode (severity x schedule) and redraw modes;
-``signals``: noise, bias, dropout and latency of observation terms or actions; ``motors``: lost strength, limp and
-locked joints; ``dynamics``: friction, payload, pushes; ``wrapper``: ``PerturbedEnv(env, scenario, severity, seed)``
-around a ``LeggedEnv``.
+``signals``: noise, bias, drift, dropout and latency of observation terms, actions or rewards; ``attacks``:
+FGSM/PGD on observation terms against the policy; ``motors``: lost strength, limp and locked joints; ``dynamics``:
+friction, payload, pushes, contact damping, gravity tilt; ``training``: the ``train.perturbations`` section;
+``wrapper``: ``PerturbedEnv(env, scenario, severity, seed, policy)`` around a ``LeggedEnv``.
 """

@@ -44,10 +44,14 @@ class Perturbation:
 
     def __init__(self, cfg: PerturbationConfig, severity: float, env: LeggedEnv, generator: torch.Generator):
         self.cfg, self.severity, self.env, self.generator = cfg, severity, env, generator
-        self.peak = cfg.magnitude * severity
-        """Size at full schedule."""
+        self.peak: float | torch.Tensor = cfg.magnitude * severity
+        """Size at full schedule: one for every env, or (n,) per env (a worst-case search sets those)."""
         self.fresh = torch.ones(env.num_envs, dtype=torch.bool, device=env.device)
         """(n,) envs that started an episode since their last draw."""
+
+    def set_severity(self, severity: float) -> None:
+        """Scale the perturbation by ``severity`` from now on (a training curriculum's)."""
+        self.severity, self.peak = severity, self.cfg.magnitude * severity
 
     def size(self, steps: torch.Tensor) -> torch.Tensor:
         """(n,) size of the perturbation at episode steps ``steps`` (shares clamped to [0, 1])."""
@@ -145,6 +149,13 @@ class PhysicsPerturbation(Perturbation):
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
         """Set the parameter of ``world_ids`` for their (len(ids),) sizes."""
         raise NotImplementedError
+
+    def record(self, name: str, world_ids: torch.Tensor, values: torch.Tensor) -> None:
+        """Set the task's record of a parameter it randomises (``task.randomizer.<name>``, what the critic's
+        ``privileged`` observation reads) to the values written, so that the critic sees the world as it is."""
+        randomizer = getattr(self.env.task, "randomizer", None)
+        if randomizer is not None:
+            getattr(randomizer, name)[world_ids] = values
 
 
 class DelayLine:

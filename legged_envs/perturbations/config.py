@@ -9,6 +9,7 @@ Random draws (noise, dropout masks, push directions) are refreshed per ``mode``.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,6 +25,8 @@ KIND_MEANINGS = {
     "obs_bias": "constant offset added to the terms, raw units",
     "obs_dropout": "probability that each entry of the terms drops out (zero or hold-last)",
     "obs_latency": "delay of the terms, control steps (rounded)",
+    "obs_drift": "std of each step of a random-walk bias on the terms (0 at an episode's start), raw units",
+    "obs_attack": "bound on each entry of the terms of an FGSM/PGD attack on the policy, raw units (x epsilon[term])",
     "action_noise": "std of gaussian noise on the actions of the joints",
     "action_latency": "delay of the actions, control steps (rounded)",
     "motor_strength": "share of the joints' torque lost, 0..1",
@@ -32,6 +35,11 @@ KIND_MEANINGS = {
     "friction": "share of the friction coefficient lost, 0..1",
     "payload": "mass added to the payload body, kg",
     "push": "horizontal velocity impulse on the base, m/s, random direction",
+    "gravity_tilt": "tilt of gravity from -z towards a random horizontal direction per env, rad (unobserved)",
+    "restitution": "share of the contact damping ratio (solref[1]) lost, 0..1: MuJoCo has no restitution coefficient",
+    "reward_noise": "std of gaussian noise on each reward group's reward, per second (x control_dt per step); training",
+    "reward_shift": "constant added to each reward group's reward, per second (x control_dt per step); training",
+    "reward_sparse": "probability that a step's reward (every group) is zeroed; training",
 }
 """Perturbation kind -> what its size is."""
 Kind = Literal[
@@ -40,6 +48,8 @@ Kind = Literal[
     "obs_bias",
     "obs_dropout",
     "obs_latency",
+    "obs_attack",
+    "obs_drift",
     "action_noise",
     "action_latency",
     "motor_strength",
@@ -48,9 +58,28 @@ Kind = Literal[
     "friction",
     "payload",
     "push",
+    "gravity_tilt",
+    "restitution",
+    "reward_noise",
+    "reward_shift",
+    "reward_sparse",
 ]
-OBS_KINDS = ("obs_gaussian", "obs_uniform", "obs_bias", "obs_dropout", "obs_latency")
-FRACTION_KINDS = ("obs_dropout", "motor_strength", "locked_motor", "limp_motor", "friction")
+OBS_KINDS = ("obs_gaussian", "obs_uniform", "obs_bias", "obs_dropout", "obs_latency", "obs_attack", "obs_drift")
+REWARD_KINDS = ("reward_noise", "reward_shift", "reward_sparse")
+WORLD_KINDS = ("friction", "payload", "push", "gravity_tilt", "restitution")
+"""Kinds of the whole world or the base, not of chosen joints."""
+"""Kinds that perturb the reward: training only (``train.perturbations``), never in an evaluation suite."""
+DYNAMICS_KINDS = ("motor_strength", "limp_motor", "friction", "payload", "push", "gravity_tilt", "restitution")
+"""Kinds whose sizes a ``search: worst_case`` scenario searches."""
+FRACTION_KINDS = (
+    "obs_dropout",
+    "motor_strength",
+    "locked_motor",
+    "limp_motor",
+    "friction",
+    "restitution",
+    "reward_sparse",
+)
 """Kinds whose size is a share, clamped to [0, 1]."""
 
 
@@ -76,7 +105,7 @@ class PerturbationConfig:
     kind: Kind
     """What is perturbed (``KIND_MEANINGS``); required."""
     magnitude: float = field(metadata={"ge": -1000, "le": 1000})
-    """Size at severity 1 (meaning per ``kind``); only ``obs_bias`` may be negative; required."""
+    """Size at severity 1 (meaning per ``kind``); only ``obs_bias`` and ``reward_shift`` may be negative; required."""
     terms: list[str] = field(default_factory=list)
     """Policy observation terms an ``obs_*`` kind perturbs (empty: every term of the layout)."""
     joints: list[str] = field(default_factory=list)
@@ -90,12 +119,23 @@ class PerturbationConfig:
     """Control steps between refreshes in ``interval`` mode (and the push step in ``episode`` mode)."""
     body: str = "base"
     """Body carrying a ``payload``."""
+    method: Literal["fgsm", "pgd"] = "pgd"
+    """``obs_attack``: one signed-gradient step of the bound (fgsm) or ``steps`` projected steps (pgd)."""
+    steps: int = field(default=10, metadata={"ge": 1, "le": 100})
+    """``obs_attack`` with pgd: gradient steps per control step."""
+    step_size: float = field(default=0.25, metadata={"gt": 0, "le": 1})
+    """``obs_attack`` with pgd: size of a step, share of the bound."""
+    epsilon: dict[str, float] = field(default_factory=dict, metadata={"gt": 0, "le": 1000})
+    """``obs_attack``: term -> its bound at size 1, raw units (the bound is ``size * epsilon[term]``); its keys are the
+    terms attacked, jointly. Empty: ``size`` on every entry of ``terms``."""
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     """Severity over the episode."""
 
     def check(self) -> None:
-        if self.magnitude < 0 and self.kind != "obs_bias":
+        if self.magnitude < 0 and self.kind not in ("obs_bias", "reward_shift"):
             raise FieldError("magnitude", f"must be >= 0 for kind {self.kind!r}, got {self.magnitude:g}")
+        if self.kind == "gravity_tilt" and self.magnitude > math.pi / 2:
+            raise FieldError("magnitude", f"must be <= pi/2 for kind 'gravity_tilt' (rad), got {self.magnitude:g}")
         if self.kind in FRACTION_KINDS and self.magnitude > 1:
             raise FieldError("magnitude", f"must be <= 1 for kind {self.kind!r} (a share), got {self.magnitude:g}")
         if self.terms and self.kind not in OBS_KINDS:
@@ -103,7 +143,14 @@ class PerturbationConfig:
         for term in self.terms:
             if term not in TERM_NAMES:
                 raise FieldError("terms", f"unknown observation term {term!r} (known: {', '.join(TERM_NAMES)})")
-        if self.joints and (self.kind in OBS_KINDS or self.kind in ("friction", "payload", "push")):
+        if self.epsilon and self.kind != "obs_attack":
+            raise FieldError("epsilon", f"only for obs_attack, not {self.kind!r}")
+        if self.epsilon and self.terms:
+            raise FieldError("terms", "obs_attack: give terms or epsilon (its keys are the terms), not both", "epsilon")
+        for term in self.epsilon:
+            if term not in TERM_NAMES:
+                raise FieldError("epsilon", f"unknown observation term {term!r} (known: {', '.join(TERM_NAMES)})")
+        if self.joints and (self.kind in OBS_KINDS or self.kind in REWARD_KINDS or self.kind in WORLD_KINDS):
             raise FieldError("joints", f"only for the action and motor kinds, not {self.kind!r}")
 
 
@@ -115,6 +162,17 @@ class ScenarioConfig:
     """What the scenario applies, in this order (observation kinds chain in order, as do action kinds); required."""
     severity_scale: float = field(default=1.0, metadata={"gt": 0, "le": 1000})
     """Multiplier on every severity of the suite for this scenario."""
+    search: Literal["none", "worst_case"] = "none"
+    """none: the perturbations at their sizes; worst_case: each ``DYNAMICS_KINDS`` perturbation's size is searched
+    in [0, its size] for the combination that minimises survival, then return (``policies.worst_case``)."""
+    generations: int = field(default=3, metadata={"ge": 1, "le": 100})
+    """worst_case: generations of the search."""
+    population: int = field(default=32, metadata={"ge": 4, "le": 65_536})
+    """worst_case: candidates per generation, one env each."""
+
+    def check(self) -> None:
+        if self.search == "worst_case" and not any(p.kind in DYNAMICS_KINDS for p in self.perturbations):
+            raise FieldError("search", f"worst_case needs a perturbation of kind {', '.join(DYNAMICS_KINDS)}")
 
 
 @dataclass
@@ -135,6 +193,12 @@ class SuiteConfig:
     def check(self) -> None:
         if any(b <= a for a, b in itertools.pairwise(self.severities)):
             raise FieldError("severities", f"must increase, got {self.severities}")
+        for name, scenario in self.scenarios.items():
+            for i, kind in enumerate(p.kind for p in scenario.perturbations):
+                if kind in REWARD_KINDS:
+                    problem = f"{kind!r} perturbs the reward, for training only (train.perturbations), not evaluation"
+                    where = f"scenarios.{name}.perturbations"
+                    raise FieldError(f"{where}[{i}].kind", problem, where)
 
 
 def load_suite(path: str | Path) -> SuiteConfig:

@@ -33,8 +33,9 @@ class MotorStrength(MotorPerturbation):
     """The chosen motors lose a share ``size`` of their torque."""
 
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
-        nominal = torch.ones(self.env.num_actions, device=self.env.device)
-        self.env.sim.set_motor_strength(world_ids, self.joint_rows(size, nominal))
+        strength = self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
+        self.env.sim.set_motor_strength(world_ids, strength)
+        self.record("motor_strength", world_ids, strength)
 
 
 class LimpMotor(MotorPerturbation):
@@ -45,6 +46,9 @@ class LimpMotor(MotorPerturbation):
         kp = torch.tensor([joint.kp for joint in joints], device=device)
         kd = torch.tensor([joint.kd for joint in joints], device=device)
         self.env.sim.set_pd_gains(world_ids, self.joint_rows(size, kp), self.joint_rows(size, kd))
+        scale = self.joint_rows(size, torch.ones(len(joints), device=device))
+        self.record("kp_scale", world_ids, scale)
+        self.record("kd_scale", world_ids, scale)
 
 
 class StiffMotor(LimpMotor):
@@ -67,6 +71,10 @@ class LockedMotor(ColumnPerturbation):
     def reset(self, env_ids: torch.Tensor) -> None:
         super().reset(env_ids)
         self.gains.reset(env_ids)
+
+    def set_severity(self, severity: float) -> None:
+        super().set_severity(severity)
+        self.gains.set_severity(severity)
 
     def perturb(self, actions: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
         env, size = self.env, self.size(steps)

@@ -160,3 +160,12 @@ class PhysicsBackend(ABC):
     @abstractmethod
     def set_com_offset(self, world_ids: torch.Tensor, body_name: str, offset_m: torch.Tensor) -> None:
         """(len(ids), 3) shift of one body's centre of mass from its nominal place, body frame."""
+
+    @abstractmethod
+    def set_gravity(self, world_ids: torch.Tensor, gravity: torch.Tensor) -> None:
+        """(len(ids), 3) gravitational acceleration per world, world frame, m/s^2."""
+
+    @abstractmethod
+    def set_contact_damping(self, world_ids: torch.Tensor, scale: torch.Tensor) -> None:
+        """(len(ids),) multiplier on every geom's nominal contact damping ratio (``solref[1]``) per world: MuJoCo's
+        soft contacts have no restitution coefficient; below a ratio of 1 a contact rebounds."""

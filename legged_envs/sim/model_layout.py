@@ -28,6 +28,8 @@ class ModelLayout:
         self._body_id = {model.body(i).name: i for i in range(model.nbody)}
         self.body_mass_kg = {model.body(i).name: float(model.body_mass[i]) for i in range(model.nbody)}
         """Nominal mass of every body, by name, kg (what ``set_body_mass`` randomises around)."""
+        self.gravity_m_s2 = tuple(float(g) for g in model.opt.gravity)
+        """Nominal gravitational acceleration, world frame, m/s^2 (what ``set_gravity`` changes)."""
         self.body_ids = torch.tensor([self.model_body_id(name) for name in body_names], dtype=torch.long)
         """(B,) model body id of each tracked body."""
 

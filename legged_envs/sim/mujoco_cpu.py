@@ -57,6 +57,7 @@ class MujocoCpuBackend(PhysicsBackend):
         self._nominal_mass = torch.as_tensor(model.body_mass.copy())
         self._nominal_inertia = torch.as_tensor(model.body_inertia.copy())
         self._nominal_ipos = torch.as_tensor(model.body_ipos.copy())
+        self._nominal_solref = torch.as_tensor(model.geom_solref.copy())
         num_joints = robot.num_joints
         self.kp = torch.tensor([j.kp for j in robot.joints], dtype=torch.float64).repeat(num_worlds, 1)
         self.kd = torch.tensor([j.kd for j in robot.joints], dtype=torch.float64).repeat(num_worlds, 1)
@@ -164,6 +165,13 @@ class MujocoCpuBackend(PhysicsBackend):
         ids, body = world_ids.cpu(), self.layout.model_body_id(body_name)
         self._per_world("body_ipos")[ids, body] = self._nominal_ipos[body] + offset_m.to(torch.float64).cpu()
         self._stale_constants[ids] = True
+
+    def set_gravity(self, world_ids: torch.Tensor, gravity: torch.Tensor) -> None:
+        self._per_world("opt.gravity")[world_ids.cpu()] = gravity.to(torch.float64).cpu()
+
+    def set_contact_damping(self, world_ids: torch.Tensor, scale: torch.Tensor) -> None:
+        nominal = self._nominal_solref[:, 1]
+        self._per_world("geom_solref")[world_ids.cpu(), :, 1] = nominal * scale.to(torch.float64).cpu()[:, None]
 
     def _refresh_constants(self) -> None:
         """Recompute mass-derived constants once for every world whose masses or CoMs changed."""

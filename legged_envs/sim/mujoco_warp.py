@@ -34,6 +34,7 @@ _PER_WORLD_FIELDS = (
     "actuator_biasprm",  # -strength * kp, -strength * kd
     "actuator_forcerange",  # torque limits
     "geom_friction",
+    "geom_solref",  # contact damping ratio
     "body_mass",
     "body_inertia",
     "body_ipos",
@@ -108,6 +109,10 @@ class MujocoWarpBackend(PhysicsBackend):
             per_world["tendon_invweight0"] = num_worlds
         with wp.ScopedDevice(self.wp_device):
             self.wp_model = mjw.put_model(model, batch_sizes=per_world)
+            # Options are not batched by put_model; kernels read gravity[world % len], so a per-world array works.
+            gravity = wp.array([model.opt.gravity] * num_worlds, dtype=wp.vec3)
+            gravity._is_batched = True
+            self.wp_model.opt.gravity = gravity
             # A solver stopping at its iteration budget is a chosen trade-off, not an error: keep the
             # flag in wp_data.overflow but do not print it from every world at every substep.
             quiet = mjw.OverflowType.ITERATIONS | mjw.OverflowType.LS_ITERATIONS
@@ -120,7 +125,8 @@ class MujocoWarpBackend(PhysicsBackend):
         self._constants_stale = False
         """Whether masses or CoMs changed since set_const last derived the constants from them."""
         self._stages_stale = False
-        """Whether a parameter the position stage reads changed since it last ran."""
+        """Whether a parameter the position or velocity stage reads (friction, solref, gravity) changed since they
+        last ran."""
 
         data, wp_model = self.wp_data, self.wp_model
         self._qpos = wp.to_torch(data.qpos)
@@ -139,6 +145,9 @@ class MujocoWarpBackend(PhysicsBackend):
         self._body_mass = wp.to_torch(wp_model.body_mass)
         self._body_inertia = wp.to_torch(wp_model.body_inertia)
         self._body_ipos = wp.to_torch(wp_model.body_ipos)
+        self._solref = wp.to_torch(wp_model.geom_solref)
+        self._gravity = wp.to_torch(wp_model.opt.gravity)
+        self._nominal_damping = self._solref[0, :, 1].clone()
         self._model_mass = model.body_mass.copy()
         self._nominal_mass = self._body_mass[0].clone()
         self._nominal_inertia = self._body_inertia[0].clone()
@@ -266,6 +275,15 @@ class MujocoWarpBackend(PhysicsBackend):
         ids, body = world_ids.to(self.device), self.layout.model_body_id(body_name)
         self._body_ipos[ids, body] = self._nominal_ipos[body] + self._f32(offset_m)
         self._constants_stale = True
+
+    def set_gravity(self, world_ids: torch.Tensor, gravity: torch.Tensor) -> None:
+        self._gravity[world_ids.to(self.device)] = self._f32(gravity)
+        self._stages_stale = True
+
+    def set_contact_damping(self, world_ids: torch.Tensor, scale: torch.Tensor) -> None:
+        # Contacts copy their solref when the position stage detects them.
+        self._solref[world_ids.to(self.device), :, 1] = self._nominal_damping * self._f32(scale)[:, None]
+        self._stages_stale = True
 
     # --- internals --------------------------------------------------------------------------------
     def _f32(self, tensor: torch.Tensor) -> torch.Tensor:

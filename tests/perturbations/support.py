@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 
+from legged_envs.config import ConfigError
 from legged_envs.config.schema import validate
 from legged_envs.envs.legged_env import LeggedEnv
-from legged_envs.perturbations.config import ScenarioConfig
+from legged_envs.perturbations.config import ScenarioConfig, load_suite
 from policies.run_dir import load_run, make_trained_env
 
 GO2_DEMO = Path(__file__).resolve().parents[2] / "assets" / "policies" / "go2_posture_demo"
@@ -30,3 +32,13 @@ def make_env(num_envs: int, *overrides: str) -> LeggedEnv:
 def zeros(env: Any) -> torch.Tensor:
     """(n, J) zero actions: hold the default pose."""
     return torch.zeros(env.num_envs, env.num_actions)
+
+
+def suite_error(path: Path, scenarios: str) -> str:
+    """The error of loading a suite file whose ``scenarios`` mapping is ``scenarios`` (YAML flow text): one line."""
+    path.write_text(f"scenarios: {scenarios}")
+    with pytest.raises(ConfigError) as error:
+        load_suite(path)
+    text = str(error.value)
+    assert "\n" not in text, text
+    return text

@@ -1,12 +1,15 @@
 """Dynamics perturbations on real physics: a push changes the base velocity by its size, friction changes how
-far a pushed robot slides, a payload loads the feet; the same seed gives the same episode."""
+far a pushed robot slides, a payload loads the feet, tilted gravity turns the ground reaction, lost contact damping
+makes the feet bounce; the same seed gives the same episode."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 import torch
 
-from legged_envs.perturbations.dynamics import Push
+from legged_envs.perturbations.dynamics import GravityTilt, Push
 from legged_envs.perturbations.wrapper import PerturbedEnv
 
 from .support import make_env, scenario, zeros
@@ -70,8 +73,10 @@ def test_a_payload_adds_its_weight_to_the_ground_reaction() -> None:
 def test_the_same_seed_gives_the_same_perturbed_episode_and_another_seed_does_not() -> None:
     parts = (
         {"kind": "obs_gaussian", "magnitude": 0.1},
+        {"kind": "obs_drift", "terms": ["base_ang_vel"], "magnitude": 0.01},
         {"kind": "action_noise", "magnitude": 0.1},
         {"kind": "push", "magnitude": 0.5, "mode": "interval", "interval_steps": 10},
+        {"kind": "gravity_tilt", "magnitude": 0.1, "mode": "interval", "interval_steps": 10},
     )
 
     def episode(seed: int) -> torch.Tensor:
@@ -83,3 +88,49 @@ def test_the_same_seed_gives_the_same_perturbed_episode_and_another_seed_does_no
     first = episode(3)
     assert torch.equal(first, episode(3))
     assert not torch.allclose(first, episode(4))
+
+
+def test_tilted_gravity_turns_the_ground_reaction_by_its_size_towards_each_envs_own_direction() -> None:
+    cfg = {"kind": "gravity_tilt", "magnitude": 0.1, "mode": "episode"}
+    penv = PerturbedEnv(make_env(16), scenario(cfg), 1.5)  # 0.15 rad, one direction per env and episode
+    forces = []
+    for _ in range(100):  # 2 s: the standing robots settle on the tilted gravity
+        penv.step(zeros(penv))
+        forces.append(penv.sim.contact_forces().sum(1))
+    force = torch.stack(forces[50:]).mean(0)  # (n, 3) mean ground reaction of the last second: minus the weight
+    angle = torch.atan2(torch.linalg.vector_norm(force[:, :2], dim=1), force[:, 2])
+    assert torch.allclose(angle, torch.full((16,), 0.15), atol=0.02)
+    mass = sum(penv.sim.layout.body_mass_kg.values())
+    assert torch.linalg.vector_norm(force, dim=1).mean().item() == pytest.approx(mass * GRAVITY, rel=0.02)
+    tilt = penv.physics_perturbations[0]
+    assert isinstance(tilt, GravityTilt)
+    direction = torch.atan2(-force[:, 1], -force[:, 0])  # where the weight pulls
+    assert ((direction - tilt.azimuth + math.pi).remainder(2 * math.pi) - math.pi).abs().max().item() < 0.1
+    spread = torch.stack((direction.cos(), direction.sin())).mean(1)
+    assert torch.linalg.vector_norm(spread).item() < 0.6  # random directions
+
+
+def airborne_foot_steps(damping_loss: float) -> tuple[int, float]:
+    """Feet of Go2s dropped 0.1 m on restitution ``damping_loss``, at the 5 ms physics rate: physics steps with a foot
+    off the ground after its first touchdown, and the largest foot contact force, N."""
+    overrides = ("task.reset.drop_height_m=0.1", "sim.decimation=1", "env.episode_length_s=0.5")
+    penv = PerturbedEnv(make_env(2, *overrides), scenario({"kind": "restitution", "magnitude": damping_loss}), 1.0)
+    feet = [index for name, index in penv.body_index.items() if name.endswith("_foot")]
+    forces = []
+    for _ in range(80):
+        penv.step(zeros(penv))
+        forces.append(penv.sim.contact_forces()[:, feet, 2].clone())
+    force = torch.stack(forces)  # (steps, n, 4)
+    touched = (force > 0).cummax(dim=0).values
+    return int((touched & (force == 0)).sum()), force.max().item()
+
+
+def test_lost_contact_damping_is_solref_damping_and_makes_the_feet_bounce() -> None:
+    penv = PerturbedEnv(make_env(2), scenario({"kind": "restitution", "magnitude": 0.8}), 0.5)
+    penv.step(zeros(penv))
+    data = penv.sim.batch.get_data(1)  # MuJoCo's own contacts: solref (time constant, damping ratio)
+    assert data.ncon >= 4
+    assert torch.allclose(torch.as_tensor(data.contact.solref[: data.ncon]), torch.tensor([0.02, 0.6]).double())
+    stiff, bouncy = airborne_foot_steps(0.0), airborne_foot_steps(0.8)
+    assert stiff[0] == 0 and bouncy[0] >= 10
+    assert bouncy[1] > 1.5 * stiff[1]

@@ -123,3 +123,18 @@ def test_episode_mode_holds_a_draw_for_the_episode_and_redraws_at_a_reset() -> N
     noise = (perturbed - clean)[..., term(penv, "projected_gravity")[0]]
     assert torch.allclose(noise[0], noise[8], atol=1e-6) and torch.allclose(noise[9], noise[14], atol=1e-6)
     assert not torch.allclose(noise[8], noise[9])
+
+
+def test_drift_random_walks_from_zero_each_episode_with_the_configured_step_std() -> None:
+    cfg = {"kind": "obs_drift", "terms": ["base_ang_vel"], "magnitude": 0.01}
+    penv = PerturbedEnv(make_env(256, "env.episode_length_s=0.5"), scenario(cfg), 2.0)  # step std 0.02 rad/s
+    perturbed, clean = frames(penv, 30)  # episode steps 1..24 (2..25 walk steps), then the next episode's 0..5
+    columns, scale = term(penv, "base_ang_vel")
+    drift = (perturbed - clean)[..., columns] / scale  # raw units, (30, 256, 3)
+    steps = drift[1:24] - drift[:23]
+    assert steps.std().item() == pytest.approx(0.02, rel=0.03) and abs(steps.mean().item()) < 0.001
+    assert drift[22].var().item() == pytest.approx(24 * 0.02**2, rel=0.15)  # variance grows with the walk's length
+    assert drift[24].std().item() == pytest.approx(0.02, rel=0.15)  # a new episode starts from 0 (one step taken)
+    others = torch.ones(perturbed.shape[-1], dtype=torch.bool)
+    others[columns] = False
+    assert torch.equal(perturbed[..., others], clean[..., others])

@@ -1,4 +1,5 @@
-"""Robustness suites: suite files (good and bad), the runner's results folder and CLI, and the score."""
+"""Robustness suites: suite files (good and bad), the runner's results folder (tables and plots) and CLI, and the
+score."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import math
 import typing
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from matplotlib.image import imread
 
 from legged_envs.cli import main
 from legged_envs.config import ConfigError
 from legged_envs.perturbations.config import KIND_MEANINGS, Kind, load_suite
-from legged_envs.perturbations.wrapper import PHYSICS_KINDS, SIGNAL_KINDS
-from policies.robustness import evaluate_suite, survival_score
+from legged_envs.perturbations.wrapper import PHYSICS_KINDS, REWARD_SIGNAL_KINDS, SIGNAL_KINDS
+from policies.robustness import NOMINAL, Cell, PolicyResult, evaluate_suite, survival_score, write_results
+from policies.robustness_plots import survival_matrix
 from policies.run_dir import load_run
 
 from .support import GO2_DEMO, STILL
@@ -29,10 +33,12 @@ scenarios:
   pushes: {perturbations: [{kind: push, magnitude: 2.0, mode: episode, interval_steps: 10}]}
   noise: {perturbations: [{kind: obs_gaussian, terms: [joint_vel], magnitude: 1.0}]}
 """
+PLOTS = ("robustness_survival.png", "robustness_heatmap.png", "robustness_scores.png")
 
 
 def test_every_kind_has_a_meaning_and_an_implementation() -> None:
-    assert set(typing.get_args(Kind)) == set(KIND_MEANINGS) == set(SIGNAL_KINDS) | set(PHYSICS_KINDS)
+    implemented = set(SIGNAL_KINDS) | set(PHYSICS_KINDS) | set(REWARD_SIGNAL_KINDS)
+    assert set(typing.get_args(Kind)) == set(KIND_MEANINGS) == implemented
 
 
 def test_the_shipped_suite_loads() -> None:
@@ -60,6 +66,11 @@ def one(perturbation: str) -> str:
         ("scenarios: {a: {perturbations: []}}", "perturbations: expected list"),
         ("scenarios: {a: {perturbation: []}}", "scenarios.a.perturbation: unknown key"),
         ("episodes: 0", "episodes: expected int in (0, 1048576]"),
+        (one("{kind: push, magnitude: 1}, {kind: reward_noise, magnitude: 1}"), "a.perturbations[1].kind: 'reward_"),
+        (one("{kind: reward_sparse, magnitude: 0.5}"), "perturbations[0].kind: 'reward_sparse' perturbs the reward"),
+        (one("{kind: gravity_tilt, magnitude: 2}"), "magnitude: must be <= pi/2 for kind 'gravity_tilt'"),
+        (one("{kind: restitution, magnitude: 1.5}"), "magnitude: must be <= 1 for kind 'restitution'"),
+        (one("{kind: reward_noise, magnitude: 1, joints: [x]}"), "joints: only for the action and motor"),
     ],
 )
 def test_a_bad_suite_file_is_one_line_naming_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -70,7 +81,7 @@ def test_a_bad_suite_file_is_one_line_naming_the_file_and_key(tmp_path: Path, te
     assert str(error.value).startswith(str(path)) and message in str(error.value) and "\n" not in str(error.value)
 
 
-def test_the_runner_writes_its_table_csv_and_json_for_two_runs(tmp_path: Path, capsys) -> None:
+def test_the_runner_writes_its_table_csv_json_and_plots_for_two_runs(tmp_path: Path, capsys) -> None:
     suite = tmp_path / "tiny.yaml"
     suite.write_text(TINY)
     out = tmp_path / "results"
@@ -91,7 +102,44 @@ def test_the_runner_writes_its_table_csv_and_json_for_two_runs(tmp_path: Path, c
     assert len(rows) == 10 and float(rows[1]["fall_rate"]) == policy["cells"][1]["fall_rate"]
     table = (out / "robustness.md").read_text()
     assert "| policy | robustness score | pushes | noise |" in table
+    assert all((out / name).stat().st_size > 0 for name in PLOTS)
     assert "legged eval: wrote" in capsys.readouterr().out
+
+
+def result(run_dir: str, falls: list[float], success: list[float] | None = None) -> PolicyResult:
+    """A tiny suite's result: the nominal cell, then pushes and noise at severities 0.5 and 1 (``falls`` in that
+    order), each stand-up cell succeeding at ``success``; scores from the cells."""
+    grid = [(NOMINAL, 0.0), ("pushes", 0.5), ("pushes", 1.0), ("noise", 0.5), ("noise", 1.0)]
+    cells = [
+        Cell(name, severity, fall, 0.0, 1.0, success_rate=None if success is None else success[i])
+        for i, ((name, severity), fall) in enumerate(zip(grid, falls, strict=True))
+    ]
+    scores = {
+        name: survival_score(cells[0].survival, [(c.severity, c.survival) for c in cells if c.scenario == name])
+        for name in ("pushes", "noise")
+    }
+    return PolicyResult(run_dir, "model_1.pt", 1, cells, scores, sum(scores.values()) / len(scores))
+
+
+def test_the_results_folder_holds_three_pngs_that_plot_the_cells_survival(tmp_path: Path) -> None:
+    suite_file = tmp_path / "tiny.yaml"
+    suite_file.write_text(TINY)
+    results = [result("runs/a", [0.0, 0.1, 0.4, 0.2, 0.3]), result("runs/b", [0.05, 0.5, 0.9, 0.0, 0.6])]
+    paths = write_results(results, "tiny.yaml", load_suite(suite_file), tmp_path / "out")
+    assert [p.name for p in paths[3:]] == list(PLOTS)
+    for path in paths[3:]:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        height, width, _ = imread(path).shape
+        assert 200 <= height <= 2000 and 400 <= width <= 3000
+    assert survival_matrix(results[1]) == pytest.approx(np.array([[0.95, 0.5, 0.1], [0.95, 1.0, 0.4]]))
+    for res in results:  # rows pushes, noise; columns severity 0 (nominal), 0.5, 1
+        cells = np.array([c.survival for c in res.cells])
+        assert np.array_equal(survival_matrix(res), cells[[[0, 1, 2], [0, 3, 4]]])
+
+
+def test_stand_up_cells_plot_their_success_rate() -> None:
+    standup = result("runs/s", [0.0] * 5, success=[0.9, 0.8, 0.5, 0.9, 0.7])
+    assert survival_matrix(standup) == pytest.approx(np.array([[0.9, 0.8, 0.5], [0.9, 0.9, 0.7]]))
 
 
 def test_a_bad_suite_file_fails_the_cli_with_one_line(tmp_path: Path, capsys) -> None:

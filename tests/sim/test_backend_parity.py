@@ -230,3 +230,25 @@ def test_friction_change_between_steps_applies_at_once_as_on_cpu(model, compiled
     assert slid[1] > 0.2  # measured 0.28 m
     assert slid[0] < 0.08  # measured 0.05 m: the legs lean into the push and hold
     assert max_abs_diff(cpu.base_pos(), warp.base_pos()) < SHORT_RUN_POS_TOL_M
+
+
+def test_gravity_and_contact_damping_changes_between_steps_apply_at_once_as_on_cpu(model, compiled) -> None:
+    cpu = MujocoCpuBackend(model, GO2, 3, BODIES, num_threads=1)
+    warp = make_warp(model, 3)
+    start = standing_states(cpu)
+    tilt = 0.3  # rad, towards +y in world 1
+    gravity = torch.tensor([[0.0, GRAVITY * math.sin(tilt), -GRAVITY * math.cos(tilt)]])
+    for sim in (cpu, warp):
+        sim.reset_worlds(torch.arange(3), start)
+        sim.set_joint_targets(default_pose(3))
+        sim.step(20)
+        sim.set_gravity(torch.tensor([1]), gravity)
+        sim.set_contact_damping(torch.tensor([2]), torch.tensor([0.2]))
+        sim.step(1)
+    assert max_abs_diff(cpu.base_pos(), warp.base_pos()) < SHORT_RUN_POS_TOL_M
+    for sim in (cpu, warp):
+        sim.step(100)
+    ground = warp.contact_forces()[:, 3:].sum(dim=1)  # (3, 3) on the feet
+    assert ground[1, 1].item() == pytest.approx(-math.sin(tilt) * robot_weight_n(model), rel=0.1)
+    assert ground[0, 1].abs().item() < 0.01 * robot_weight_n(model)
+    assert max_abs_diff(cpu.base_pos(), warp.base_pos()) < SHORT_RUN_POS_TOL_M

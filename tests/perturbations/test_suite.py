@@ -8,6 +8,7 @@ import json
 import math
 import typing
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,15 +17,20 @@ from matplotlib.image import imread
 
 from legged_envs.cli import main
 from legged_envs.config import ConfigError
+from legged_envs.envs.legged_env import LeggedEnv
 from legged_envs.perturbations.config import KIND_MEANINGS, Kind, load_suite
-from legged_envs.perturbations.wrapper import PHYSICS_KINDS, REWARD_SIGNAL_KINDS, SIGNAL_KINDS
+from legged_envs.perturbations.wrapper import PHYSICS_KINDS, REWARD_SIGNAL_KINDS, SIGNAL_KINDS, PerturbedEnv
+from legged_envs.tasks.registry import load_task_config
+from policies.env_setup import make_env as make_config_env
 from policies.robustness import NOMINAL, Cell, PolicyResult, evaluate_suite, survival_score, write_results
 from policies.robustness_plots import survival_matrix
 from policies.run_dir import load_run
 
-from .support import GO2_DEMO, STILL
+from .support import GO2_DEMO, STILL, make_env
 
-SHIPPED_SUITE = Path(__file__).resolve().parents[2] / "configs" / "robustness" / "go2.yaml"
+REPO = Path(__file__).resolve().parents[2]
+
+SHIPPED_SUITE = REPO / "configs" / "robustness" / "go2.yaml"
 TINY = """\
 episodes: 3
 severities: [0.5, 1.0]
@@ -167,3 +173,24 @@ def test_the_score_is_the_normalised_area_under_survival() -> None:
     assert survival_score(1.0, [(1.0, 0.0)]) == 0.5
     assert survival_score(0.5, [(1.0, 0.5), (2.0, 0.0)]) == pytest.approx((0.5 + 0.25) / 1.0)
     assert math.isnan(survival_score(0.0, [(1.0, 0.0)]))
+
+
+def _g1_env(num_envs: int) -> LeggedEnv:
+    config = REPO / "configs" / "g1_standup.yaml"
+    _, cfg, task_cls = load_task_config(config, [f"env.num_envs={num_envs}", "sim.num_threads=1"])
+    return make_config_env(cfg, task_cls, config, [])
+
+
+@pytest.mark.parametrize(("suite_name", "build"), [("go2.yaml", make_env), ("g1_standup.yaml", _g1_env)])
+def test_every_scenario_of_the_standard_suites_applies_to_its_task(suite_name: str, build: Any) -> None:
+    suite = load_suite(REPO / "configs" / "robustness" / suite_name)
+    env = build(4)
+    obs_dim = env.get_observations()["policy"].shape[1]
+    policy = torch.nn.Linear(obs_dim, env.num_actions)  # differentiable: what an obs_attack needs
+    for name, scenario_cfg in suite.scenarios.items():
+        env.reset_all()
+        perturbed = PerturbedEnv(env, scenario_cfg, max(suite.severities), policy=lambda obs: policy(obs["policy"]))
+        for _ in range(5):
+            obs, rewards, _, _ = perturbed.step(torch.zeros(env.num_envs, env.num_actions))
+        assert torch.isfinite(obs["policy"]).all() and torch.isfinite(rewards).all(), name
+    env.close()

@@ -215,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("deploy", help="run an exported policy on a Unitree robot: --params FILE [--policy FILE]")
     commands.add_parser(
-        "sim2sim", help="prove a policy on the MuJoCo robot: --params FILE --policy FILE [--commands SCRIPT]"
+        "sim2sim",
+        help="prove a policy on the MuJoCo robot: --params FILE --policy FILE [--commands SCRIPT] [--suite FILE]",
     )
     return parser
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -35,6 +34,7 @@ from legged_envs.perturbations.wrapper import PerturbedEnv
 from policies.evaluate import run_episodes
 from policies.rng import seed_everything
 from policies.robustness_plots import write_plots
+from policies.robustness_score import survival_score
 from policies.run_dir import RunDirError, TrainedRun, load_policy, load_run, make_trained_env, mean_action
 from policies.standup_eval import EPISODE_S, run_rounds, summarize
 from policies.worst_case import apply_shares, worst_case_shares
@@ -82,15 +82,6 @@ class PolicyResult:
     """Scenario -> normalised area under its survival-vs-severity curve."""
     robustness_score: float = math.nan
     """Mean of ``scores``."""
-
-
-def survival_score(nominal_survival: float, curve: Sequence[tuple[float, float]]) -> float:
-    """Area under survival vs severity over [0, last severity] of the ``(severity, survival)`` curve, the nominal
-    run at severity 0, divided by the nominal survival times the last severity."""
-    points = [(0.0, nominal_survival), *curve]
-    area = sum((s1 - s0) * (v0 + v1) / 2 for (s0, v0), (s1, v1) in itertools.pairwise(points))
-    full = points[0][1] * points[-1][0]
-    return area / full if full > 0 else math.nan
 
 
 def run_cell(

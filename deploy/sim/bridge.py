@@ -13,7 +13,8 @@ Run: ``python -m deploy.sim.bridge --params deploy/config/go2_sim2sim.yaml``.
 - ``/sim/remote`` (String): button names are held down for ``remote_press_s``; ``axis=value`` sets a
   stick (lx, ly, rx, ry, l2) until changed. Encoded with ``deploy.robot.remote.encode_remote``.
 - ``/sim/control`` (String): ``stop`` / ``resume`` publishing LowState, ``nan`` (NaN in every following
-  LowState's IMU and motor q), ``clear`` (undo stop and nan), ``release`` (drop the gantry of a hanging start).
+  LowState's IMU and motor q), ``clear`` (undo stop and nan), ``release`` (drop the gantry of a hanging start),
+  ``perturb`` (start the robustness scenario's clock, ``--suite``).
 - ``/sim/state`` (String, JSON, ``status_hz``): base height, tilt, projected gravity, joint q, LowCmd counts
   (received, bad CRC, malformed), the kind of the last command (PASSIVE / DAMPING / POSITION), the largest
   excursion of a position target outside its joint range, after a ``stop`` the time from the last LowState
@@ -21,7 +22,9 @@ Run: ``python -m deploy.sim.bridge --params deploy/config/go2_sim2sim.yaml``.
   base height and the fastest joint (``base_height_range_m``, ``joint_speed_peak_rad_s`` / ``_joint``).
 - Perturbations: ``SimBridge(state_hook=..., command_hook=...)`` take callables ``hook(struct, sim_time_s)``
   applied in place to the LowState C struct before it is published and to the accepted LowCmd struct
-  before it drives the motors (``deploy.robot.wire`` layouts). The perturbation library will plug in there.
+  before it drives the motors (``deploy.robot.wire`` layouts). ``--suite FILE --scenario NAME --severity S``
+  applies a robustness scenario (``deploy.sim.perturb``) to the LowState, the LowCmd and the physics from
+  ``perturb`` on.
 """
 
 from __future__ import annotations
@@ -49,7 +52,10 @@ from deploy.robot.remote import BUTTON_BITS, RemoteState, encode_remote
 from deploy.robot.wire import WireLayout
 from deploy.sim import topics as sim_topics
 from deploy.sim.params import SimBridgeParams
+from deploy.sim.perturb import BridgePerturbation, bridge_problem
 from deploy.sim.sim_robot import START_POSES, SimRobot, rpy_from_quat
+from legged_envs.config import ConfigError
+from legged_envs.perturbations.config import load_suite
 from legged_envs.robots import get_robot_spec
 from legged_envs.robots.spec import RobotSpec
 
@@ -91,6 +97,8 @@ class SimBridge:
             self._lowstate["mode_machine"] = spec.mode_machine
 
         self._command: np.ndarray | None = None
+        self.perturbation: BridgePerturbation | None = None
+        """A robustness scenario, applied from the ``perturb`` word on."""
         self.counts = {"lowcmd": 0, "bad_crc": 0, "malformed": 0, "lowstate": 0}
         self.cmd_kind = "none"
         self.max_target_excursion_rad = 0.0
@@ -156,9 +164,13 @@ class SimBridge:
         command, s = self._command, self._slots
         if command is None:
             return  # no LowCmd yet: motors off
-        if self.command_hook is not None:
+        if self.command_hook is not None or self.perturbation is not None:
             command = command.copy()
+        if self.command_hook is not None:
             self.command_hook(command, self.robot.time_s)
+        if self.perturbation is not None:
+            self.perturbation.command(command, self.robot.time_s)
+            self.perturbation.physics(self.robot.time_s)
         m = command["motor_cmd"]
         enabled = (m["mode"][s] == 1).astype(np.float64)
         self.robot.set_command(enabled, m["q"][s], m["dq"][s], m["kp"][s], m["kd"][s], m["tau"][s])
@@ -178,6 +190,8 @@ class SimBridge:
             imu["quaternion"], motors["q"][s] = math.nan, math.nan
         if self.state_hook is not None:
             self.state_hook(msg, robot.time_s)
+        if self.perturbation is not None:
+            self.perturbation.state(msg, robot.time_s)
         msg["crc"] = self._state_layout.crc(msg)
         self._last_state_wall_s = time.time()  # before publishing: no reader can have it earlier
         self._lowstate_pub.publish(self._state_layout.to_cdr(msg))
@@ -257,6 +271,11 @@ class SimBridge:
             self._nan = True
         elif word == "clear":
             self._stopped = self._nan = False
+        elif word == "perturb":
+            if self.perturbation is None:
+                self.log.warning("perturb: no scenario (--suite) given")
+                return
+            self.perturbation.start(self.robot.time_s)
         elif not self.robot.release():
             self.log.warning("release: the robot is not held")
         self.log.info(f"sim control: {word}")
@@ -279,11 +298,31 @@ class SimBridge:
             self._axes[name] = number
 
 
+def scenario_perturbation(
+    args: argparse.Namespace, spec: RobotSpec, bridge: SimBridge, publish_hz: float
+) -> BridgePerturbation:
+    """The ``--suite`` file's ``--scenario`` at ``--severity`` on ``bridge``; ``ValueError`` names what is wrong."""
+    suite = load_suite(args.suite)
+    if args.scenario not in suite.scenarios:
+        raise ValueError(f"{args.suite}: no scenario {args.scenario!r} (scenarios: {', '.join(suite.scenarios)})")
+    model = bridge.robot.model
+    problem = bridge_problem(suite, spec, tuple(model.body(i).name for i in range(model.nbody)))
+    if problem:
+        raise ValueError(f"{args.suite}: {problem[0]}: {problem[1]}")
+    scenario = suite.scenarios[args.scenario]
+    return BridgePerturbation(scenario, args.severity, args.seed, spec, bridge.robot, args.control_dt, publish_hz)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m deploy.sim.bridge``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="sim_bridge", description="Simulate a Unitree robot behind its topics.")
     parser.add_argument("--params", required=True, help="parameters YAML (e.g. deploy/config/go2_sim2sim.yaml)")
     parser.add_argument("--start-pose", choices=START_POSES, help="overrides sim_bridge.start_pose")
+    parser.add_argument("--suite", help="robustness suite YAML (configs/robustness/): apply --scenario from perturb on")
+    parser.add_argument("--scenario", help="scenario of --suite")
+    parser.add_argument("--severity", type=float, default=1.0, help="severity of --scenario, default 1")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the scenario's random draws, default 0")
+    parser.add_argument("--control-dt", type=float, default=0.02, help="the policy's control step, s, default 0.02")
     args = parser.parse_args(argv)
     try:
         robot, params = read_section(args.params, "sim_bridge", SimBridgeParams, start_pose=args.start_pose)
@@ -291,7 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         bridge_context = Context()
         rclpy.init(context=bridge_context, signal_handler_options=SignalHandlerOptions.NO)
         bridge = SimBridge(spec, params, bridge_context)
-    except (ParamsError, KeyError, ValueError) as error:
+        if args.suite:
+            bridge.perturbation = scenario_perturbation(args, spec, bridge, params.publish_hz)
+    except (ParamsError, ConfigError, KeyError, ValueError) as error:
         print(f"sim_bridge: error: {error_line(error)}", file=sys.stderr)
         return 2
     stop = stop_on_signals()

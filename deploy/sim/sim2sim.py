@@ -14,6 +14,9 @@ posture (``--start-pose``, default supine), left to settle, engaged with ``stand
 PASSIVE, watched until the node leaves STANDUP (hand-over or DAMPING) and ``--seconds`` more; the
 report (``deploy.sim.standup_report``) says whether it stood up, how long it took, the peak joint speed
 and what the node did.
+
+``--suite FILE`` runs a robustness suite on the deployed stack instead (``deploy.sim.robustness``); exit code 2
+when the suite cannot run on the bridge (one line naming the file and key, nothing started).
 """
 
 from __future__ import annotations
@@ -241,6 +244,32 @@ def verdict(
     return not failed
 
 
+def run_suite_command(args: argparse.Namespace) -> int:
+    """``--suite``: 2 when the suite cannot run (nothing started), 1 when a run failed on the way, else 0."""
+    from deploy.sim.robustness import SuiteError, check_suite, run_suite
+
+    if not 0 < args.episodes <= 1000:
+        print(f"sim2sim: error: --episodes: expected an int in (0, 1000], got {args.episodes}", file=sys.stderr)
+        return 2
+    try:
+        robot = yaml.safe_load(args.params.read_text())["robot"]
+        check_suite(args.suite, robot)
+        names = OnnxPolicy(args.policy, get_robot_spec(robot)).metadata.command_names
+        if args.commands is not None:
+            segments = load_command_script(args.commands, names)
+        else:
+            segments = [Segment(args.seconds, tuple(parse_commands(args.command, names)))]
+    except (SuiteError, ConfigError, PolicyLoadError, ValueError) as error:
+        print(f"sim2sim: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        run_suite(args.params, args.policy, args.suite, args.seconds, args.episodes, segments, args.out)
+    except (Sim2SimError, ValueError) as error:
+        print(f"sim2sim: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.sim.sim2sim", description=__doc__.splitlines()[0])
     parser.add_argument("--params", required=True, type=Path, help="sim2sim parameters YAML (deploy/config/)")
@@ -248,8 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--seconds",
         type=float,
-        default=5.0,
-        help="simulated seconds in POLICY (stand-up policies: after leaving STANDUP), default 5",
+        help="simulated seconds in POLICY (stand-up policies: after leaving STANDUP), default 5 (--suite: 10)",
     )
     parser.add_argument(
         "--command", action="append", default=[], metavar="NAME=VALUE", help="hold a command, e.g. vx=0.5 (repeat)"
@@ -264,7 +292,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--platform-height", type=float, metavar="M", help="seated: platform height, m")
     parser.add_argument("--wall-distance", type=float, metavar="M", help="leaning: pelvis to wall, m")
+    parser.add_argument("--suite", type=Path, help="robustness suite YAML (configs/robustness/) run over DDS")
+    parser.add_argument("--episodes", type=int, default=1, help="--suite: episodes per cell, default 1")
+    parser.add_argument("--out", type=Path, help="--suite: results folder (default: sim2sim_robustness/ by the policy)")
     args = parser.parse_args(argv)
+    if args.seconds is None:
+        args.seconds = 10.0 if args.suite else 5.0
     if not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds: expected a number in (0, {MAX_SECONDS:g}], got {args.seconds}")
     for name in ("platform_height", "wall_distance"):
@@ -279,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if value is not None
     }
+    if args.suite is not None:
+        return run_suite_command(args)
     try:
         return 0 if run(args.params, args.policy, args.seconds, args.command, args.commands, overrides) else 1
     except (Sim2SimError, PolicyLoadError, ConfigError, ValueError) as error:

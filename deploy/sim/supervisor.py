@@ -96,10 +96,10 @@ class Sim2SimSupervisor:
         log.close()
         return self.processes[name]
 
-    def start_pair(self) -> None:
-        """Bridge and policy node; returns once the node's LowCmd drives the bridge."""
+    def start_pair(self, bridge_args: Sequence[str] = ()) -> None:
+        """Bridge (with ``bridge_args``) and policy node; returns once the node's LowCmd drives the bridge."""
         launched = time.monotonic()
-        self.start("bridge", "deploy.sim.bridge")
+        self.start("bridge", "deploy.sim.bridge", *bridge_args)
         self.start("node", "deploy.robot.policy_node")
         self.wait_sim(lambda s: s["lowcmd_count"] > 0, "LowCmd from the policy node reaching the bridge")
         first_lowcmd_s = time.monotonic() - launched

@@ -7,8 +7,8 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 SIM_STATE = "/sim/state"
 """std_msgs/String, JSON: the sim bridge's report (base height, tilt, LowCmd counts and checks)."""
 SIM_CONTROL = "/sim/control"
-"""std_msgs/String: one of ``SIM_CONTROL_WORDS`` (sim bridge fault injection and gantry)."""
-SIM_CONTROL_WORDS = ("stop", "resume", "nan", "clear", "release")
+"""std_msgs/String: one of ``SIM_CONTROL_WORDS`` (sim bridge fault injection, gantry, start of a scenario)."""
+SIM_CONTROL_WORDS = ("stop", "resume", "nan", "clear", "release", "perturb")
 SIM_REMOTE = "/sim/remote"
 """std_msgs/String: button names to press and ``axis=value`` stick settings, e.g. ``"A"``, ``"ly=0.5"``."""
 

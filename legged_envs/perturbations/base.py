@@ -6,11 +6,11 @@ Tensors are ``(num_envs, ...)`` on the env's device; ``steps`` is each env's con
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import torch
 
+from legged_envs.perturbations import config
 from legged_envs.perturbations.config import FRACTION_KINDS, PerturbationConfig, ScheduleConfig
 
 if TYPE_CHECKING:
@@ -18,16 +18,8 @@ if TYPE_CHECKING:
 
 
 def schedule_factor(cfg: ScheduleConfig, t: torch.Tensor) -> torch.Tensor:
-    """(n,) factor in [0, 1] of the schedule at episode times ``t`` (s)."""
-    since = t - cfg.start_s
-    started = (since >= 0).float()
-    if cfg.kind == "constant":
-        return torch.ones_like(t)
-    if cfg.kind == "step":
-        return started
-    if cfg.kind == "ramp":
-        return (since / cfg.duration_s).clamp(0.0, 1.0)
-    return started * 0.5 * (1.0 - torch.cos(2.0 * math.pi * since / cfg.period_s))
+    """(n,) factor in [0, 1] of the schedule at episode times ``t`` (s): ``config.schedule_factor`` on tensors."""
+    return config.schedule_factor(cfg, t, torch)
 
 
 def joint_ids(cfg: PerturbationConfig, env: LeggedEnv) -> torch.Tensor:

@@ -12,7 +12,8 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from types import ModuleType
+from typing import Literal, TypeVar
 
 from legged_envs.config import FieldError
 from legged_envs.config.loader import display_path, load_file
@@ -81,6 +82,9 @@ FRACTION_KINDS = (
     "reward_sparse",
 )
 """Kinds whose size is a share, clamped to [0, 1]."""
+LOCK_STIFFNESS = 20.0
+"""PD gain multiplier of a fully locked motor: a Go2 calf then stays within 0.04 rad while the other legs swing
+(0.5 rad of drift at nominal gains)."""
 
 
 @dataclass
@@ -96,6 +100,23 @@ class ScheduleConfig:
     """Length of the ramp, s."""
     period_s: float = field(default=1.0, metadata={"gt": 0, "le": 3600})
     """Period of the sinusoid, s."""
+
+
+Array = TypeVar("Array")
+
+
+def schedule_factor(cfg: ScheduleConfig, t: Array, xp: ModuleType) -> Array:
+    """Factor in [0, 1] of the schedule at episode times ``t`` (s), arrays of the array module ``xp`` (torch in the
+    envs, numpy on the deploy side)."""
+    since = t - cfg.start_s
+    started = (since >= 0) * 1.0
+    if cfg.kind == "constant":
+        return xp.ones_like(t)
+    if cfg.kind == "step":
+        return started
+    if cfg.kind == "ramp":
+        return xp.clip(since / cfg.duration_s, 0.0, 1.0)
+    return started * 0.5 * (1.0 - xp.cos(2.0 * math.pi * since / cfg.period_s))
 
 
 @dataclass

@@ -6,10 +6,7 @@ from __future__ import annotations
 import torch
 
 from legged_envs.perturbations.base import ColumnPerturbation, PhysicsPerturbation, joint_ids
-
-LOCK_STIFFNESS = 20.0
-"""PD gain multiplier of a fully locked motor: a Go2 calf then stays within 0.04 rad while the other legs swing
-(0.5 rad of drift at nominal gains)."""
+from legged_envs.perturbations.config import LOCK_STIFFNESS
 
 
 class MotorPerturbation(PhysicsPerturbation):

@@ -4,7 +4,8 @@ The model is the project's MJCF asset on a flat floor (plus a platform box or a 
 postures that need one, ``deploy.sim.postures``), with IMU sensors (orientation, gyroscope,
 accelerometer) on the spec's IMU site. Each physics step applies, per joint, the LowCmd PD law
 ``tau = tau_ff + kp (q_des - q) + kd (dq_des - dq)`` (zero for disabled motors) clipped to the
-effort limit. No torch and no training code: this is what the sim2sim bridge runs.
+effort limit, times the joint's ``strength`` (1 unless perturbed). No torch and no training code: this is what the
+sim2sim bridge runs.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ the stand-up task's start postures (``deploy.sim.postures``)."""
 
 GO2_LYING_Q = (0.0, 1.25, -2.65) * 2 + (0.0, 1.7, -2.5) * 2
 """Go2 legs folded under the body (FR, FL, RR, RL x hip, thigh, calf), rad."""
+GYRO_FULL_SCALE_RAD_S = math.radians(2000.0)
+ACC_FULL_SCALE_M_S2 = 16.0 * 9.80665
+"""A +-2000 deg/s, +-16 g IMU (the robots' class): readings saturate there, as the real sensor's do (contact impacts
+in a 2 ms physics step otherwise read hundreds of m/s^2)."""
 DROP_HEIGHT_M = {"go2": 0.15, "g1_23dof": 0.25}
 """Base height the lying robot is dropped from, m."""
 
@@ -70,6 +75,8 @@ class SimRobot:
         self.effort = np.array([j.effort_limit_nm for j in spec.joints])
         self.tau = np.zeros(spec.num_joints)
         """Torque applied in the last step, N m."""
+        self.strength = np.ones(spec.num_joints)
+        """Share of each joint's torque its drive delivers (a ``motor_strength`` perturbation lowers it)."""
         self._command = np.zeros((6, spec.num_joints))  # enabled, q, dq, kp, kd, tau_ff
         self._place(start_pose, support_m)
 
@@ -130,6 +137,7 @@ class SimRobot:
             q, dq = data.qpos[self._qpos], data.qvel[self._qvel]
             tau = enabled * (tau_ff + kp * (q_des - q) + kd * (dq_des - dq))
             np.clip(tau, -self.effort, self.effort, out=self.tau)
+            self.tau *= self.strength
             data.ctrl[self._ctrl] = self.tau
             mujoco.mj_step(self.model, data)
 
@@ -159,13 +167,13 @@ class SimRobot:
 
     @property
     def imu_gyro_rad_s(self) -> np.ndarray:
-        """(3,) angular velocity in the IMU frame, rad/s."""
-        return self._read("imu_gyro", 3)
+        """(3,) angular velocity in the IMU frame, rad/s, saturating at the IMU's full scale."""
+        return np.clip(self._read("imu_gyro", 3), -GYRO_FULL_SCALE_RAD_S, GYRO_FULL_SCALE_RAD_S)
 
     @property
     def imu_acc_m_s2(self) -> np.ndarray:
-        """(3,) specific force in the IMU frame (+9.81 m/s^2 up at rest), m/s^2."""
-        return self._read("imu_acc", 3)
+        """(3,) specific force in the IMU frame (+9.81 m/s^2 up at rest), m/s^2, saturating at the IMU's full scale."""
+        return np.clip(self._read("imu_acc", 3), -ACC_FULL_SCALE_M_S2, ACC_FULL_SCALE_M_S2)
 
     @property
     def base_height_m(self) -> float:

@@ -1,4 +1,5 @@
-"""The policies shipped in assets/policies load for their robot and their eval reports are reproducible."""
+"""The policies shipped in assets/policies load for their robot, their eval reports are reproducible, and they
+do their job."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import torch
 
 from deploy.robot.onnx_policy import OnnxPolicy
 from deploy.robot.policy_metadata import PolicyMismatchError
+from legged_envs.perturbations.config import load_suite
 from legged_envs.robots import get_robot_spec
 from policies.command_sweep import command_sweep
 from policies.evaluate import evaluate
 from policies.rng import seed_everything
+from policies.robustness import run_cell
 from policies.run_dir import load_policy, load_run, make_trained_env, mean_action
+from policies.standup_eval import evaluate_standup
 
 SHIPPED = Path(__file__).resolve().parents[2] / "assets" / "policies"
 GO2_DEMO = SHIPPED / "go2_posture_demo"
@@ -88,3 +92,52 @@ def test_the_walking_report_belongs_to_the_shipped_checkpoint_and_its_onnx_to_th
     env.close()
     actual = [policy(row) for row in obs["policy"].numpy()]
     assert max(abs(a - e).max() for a, e in zip(actual, expected, strict=True)) < 1e-4
+
+
+G1_STANDUP = SHIPPED / "g1_standup_ground"
+
+
+def test_the_shipped_standup_onnx_is_the_checkpoint_with_tanh_and_its_beta_for_the_g1_only() -> None:
+    run = load_run(G1_STANDUP)
+    report = json.loads((G1_STANDUP / "eval.json").read_text())
+    assert (report["checkpoint"], report["iteration"]) == (run.checkpoint.name, run.iteration)
+    policy = OnnxPolicy(G1_STANDUP / "policy.onnx", get_robot_spec("g1_23dof"))
+    with pytest.raises(PolicyMismatchError):
+        OnnxPolicy(G1_STANDUP / "policy.onnx", get_robot_spec("go2"))
+    env = make_trained_env(run, 4)
+    assert policy.metadata.beta == pytest.approx(env.task.beta) == pytest.approx(report["beta"])
+    for _ in range(40):  # past the unactuated start, into varied states
+        env.step(torch.randn(env.num_envs, env.num_actions))
+    obs = env.get_observations()
+    actor = load_policy(run, obs, env.num_actions)
+    expected = torch.tanh(mean_action(actor, obs)).numpy()
+    env.close()
+    actual = [policy(row) for row in obs["policy"].numpy()]
+    assert max(abs(a - e).max() for a, e in zip(actual, expected, strict=True)) < 1e-4
+
+
+def test_the_shipped_standup_policy_rises_far_above_zero_and_random_actions() -> None:
+    report = evaluate_standup(load_run(G1_STANDUP), episodes=100)
+    head = {name: stats["all"].mean_head_height_m for name, stats in report.results.items()}
+    print(f"mean head height over 100 episodes: {head}")
+    assert head["policy"] >= 2.0 * max(head["zero_action"], head["random"]), head
+
+
+GO2_WALK_ROBUST = SHIPPED / "go2_walk_robust"
+
+
+def latency_fall_rate(run_dir: Path) -> float:
+    """Fall rate of ``run_dir``'s policy over 32 episodes of 10 s with 80 ms (4 control steps) of action latency."""
+    suite = load_suite(SHIPPED.parents[1] / "configs" / "robustness" / "go2.yaml")
+    run = load_run(run_dir, ["env.episode_length_s=10"])
+    env = make_trained_env(run, 1)
+    actor = load_policy(run, env.get_observations(), env.num_actions)
+    env.close()
+    cell = run_cell(run, lambda obs: mean_action(actor, obs), 32, suite.scenarios["action_latency"], 1.0, seed=0)
+    return cell["fall_rate"]
+
+
+def test_the_policy_fine_tuned_under_perturbations_survives_action_latency_that_topples_the_original() -> None:
+    robust, original = latency_fall_rate(GO2_WALK_ROBUST), latency_fall_rate(GO2_WALK)
+    print(f"falls with 80 ms of action latency: fine-tuned {robust:.0%}, original {original:.0%}")
+    assert robust <= 0.3 and original >= 0.6

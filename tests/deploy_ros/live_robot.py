@@ -59,7 +59,7 @@ class LowCmdCheck:
         self._rearming = False
 
     def rearm(self) -> None:
-        """A reset was accepted: kp > 0 is fine again once a PASSIVE command (kp = kd = 0) has arrived."""
+        """A reset is on its way: kp > 0 is fine again once a PASSIVE command (kp = kd = 0) has arrived."""
         self._rearming = True
 
     def check(self, raw: bytes, received_s: float) -> None:
@@ -221,8 +221,8 @@ class LiveRobot:
         """PASSIVE (or DAMPING: reset first) -> STAND -> READY -> POLICY."""
         if self.statuses[-1]["mode"] == "DAMPING":
             self.run_for(0.3)  # the node's guard sees fresh LowStates (a test may just have ended a fault)
+            self.lowcmds.rearm()  # before the request: its first PASSIVE LowCmd may arrive with the answer
             assert self.request("reset")["accepted"]
-            self.lowcmds.rearm()
         for word, mode in (("stand", "READY"), ("policy", "POLICY")):
             answer = self.request(word)
             assert answer["accepted"], answer

@@ -122,10 +122,12 @@ def run(
     commands: Sequence[str] = (),
     script: Path | None = None,
     bridge_overrides: dict | None = None,
+    judged: Sequence[str] | None = None,
 ) -> bool:
     """One supervised run holding ``commands`` (``NAME=VALUE``) for ``seconds``, or the segments of a command
-    ``script``; True when the robot stays upright at standing height and follows every segment's command.
-    A stand-up policy goes to ``run_standup`` instead. ``bridge_overrides`` replace ``sim_bridge`` entries."""
+    ``script``; True when the robot stays upright at standing height and follows every segment's command (only
+    the ``judged`` ones when given). A stand-up policy goes to ``run_standup`` instead. ``bridge_overrides``
+    replace ``sim_bridge`` entries."""
     params = yaml.safe_load(params_file.read_text())
     params["sim_bridge"] = {**(params.get("sim_bridge") or {}), **(bridge_overrides or {})}
     spec = get_robot_spec(params["robot"])
@@ -133,6 +135,9 @@ def run(
     if meta.beta is not None:
         return run_standup(params, policy, seconds, (bridge_overrides or {}).get("start_pose"))
     names = meta.command_names
+    unknown = sorted(set(judged or ()) - set(names))
+    if unknown:
+        raise ValueError(f"--judge {','.join(unknown)}: the policy's commands are {', '.join(names) or 'none'}")
     if script is not None:
         segments = load_command_script(script, names)
     else:
@@ -146,7 +151,7 @@ def run(
             print(f"sim2sim: {mode}", flush=True)
         recorded = [(segment, drive_segment(supervisor, segment, bool(names))) for segment in segments]
         mode = supervisor.statuses[-1]["mode"]
-    return verdict(recorded, mode, spec.default_base_height_m, names)
+    return verdict(recorded, mode, spec.default_base_height_m, names, judged)
 
 
 @contextmanager
@@ -213,9 +218,14 @@ def drive_segment(supervisor: Sim2SimSupervisor, segment: Segment, has_command: 
 
 
 def verdict(
-    recorded: list[tuple[Segment, list[dict]]], mode: str, standing_height_m: float, names: Sequence[str]
+    recorded: list[tuple[Segment, list[dict]]],
+    mode: str,
+    standing_height_m: float,
+    names: Sequence[str],
+    judged: Sequence[str] | None = None,
 ) -> bool:
-    """Print commanded vs achieved per segment and the checks; True when every check passed."""
+    """Print commanded vs achieved per segment and the checks (tracking of the ``judged`` commands, default every
+    one); True when every check passed."""
     rows = [(segment, measure_segment(samples, standing_height_m)) for segment, samples in recorded]
     every = [sample for _, samples in recorded for sample in samples]
     last = every[-1]
@@ -226,7 +236,7 @@ def verdict(
     }
     for index, (segment, achieved) in enumerate(rows):
         for name, commanded in zip(names, segment.command, strict=True):
-            if name in TOLERANCE:
+            if name in TOLERANCE and (judged is None or name in judged):
                 share, floor = TOLERANCE[name]
                 checks[f"segment {index + 1} {name}"] = (
                     abs(achieved[name] - commanded) <= share * abs(commanded) + floor
@@ -286,6 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--commands", type=Path, metavar="SCRIPT", help="command script YAML (configs/commands/); replaces --seconds"
     )
     parser.add_argument(
+        "--judge",
+        metavar="NAME[,NAME]",
+        help="commands whose tracking the verdict checks (default: all; upright and height are always checked)",
+    )
+    parser.add_argument(
         "--start-pose",
         choices=START_POSES,
         help="overrides sim_bridge.start_pose (stand-up policies: default supine unless the file names a posture)",
@@ -315,7 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.suite is not None:
         return run_suite_command(args)
     try:
-        return 0 if run(args.params, args.policy, args.seconds, args.command, args.commands, overrides) else 1
+        judged = args.judge.split(",") if args.judge else None
+        passed = run(args.params, args.policy, args.seconds, args.command, args.commands, overrides, judged)
+        return 0 if passed else 1
     except (Sim2SimError, PolicyLoadError, ConfigError, ValueError) as error:
         print(f"sim2sim: error: {error}", file=sys.stderr)
         return 1

@@ -64,6 +64,14 @@ def test_each_segment_must_follow_its_command_and_a_crouch_or_a_fall_fails() -> 
     assert not verdict([(Segment(2, ()), fallen)], "POLICY", STANDING, ())  # a policy without commands
 
 
+def test_judged_commands_limit_the_tracking_checks_but_never_upright_or_height() -> None:
+    leaning = [report(0.0, 0, 0, 0, pitch=0.07), report(2.0, 0, 0, 0, pitch=0.07)]  # 0.07 rad nose down
+    assert not verdict([(segment(2), leaning)], "POLICY", STANDING, NAMES)
+    assert verdict([(segment(2), leaning)], "POLICY", STANDING, NAMES, judged=("height",))
+    crouch = [report(0.0, 0, 0, 0, height=0.18), report(2.0, 0, 0, 0, height=0.18)]
+    assert not verdict([(segment(2), crouch)], "POLICY", STANDING, NAMES, judged=("vx",))  # below standing height
+
+
 def test_walking_a_curve_shows_no_sideways_motion() -> None:
     # 0.4 m/s forward while turning at 0.5 rad/s for 2 s (1 rad), reported every 0.25 s.
     speed, rate = 0.4, 0.5

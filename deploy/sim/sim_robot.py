@@ -16,8 +16,9 @@ import mujoco
 import numpy as np
 
 from assets import asset_path
-from deploy.sim.postures import STANDUP_POSTURES, add_scenery, pitch_quat, posture_joint_pos
+from deploy.sim.postures import STANDUP_POSTURES, add_scenery, pitch_quat
 from legged_envs.robots.spec import RobotSpec
+from legged_envs.tasks.standup_postures import posture_joint_pos
 
 START_POSES = ("lying", "standing", "hanging", *STANDUP_POSTURES)
 """lying: dropped onto the floor lying down (Go2 on its folded legs, G1 on its back); standing: default

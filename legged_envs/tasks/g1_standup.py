@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from legged_envs.envs.history import ObsHistory
-from legged_envs.math_utils import quat_rotate
+from legged_envs.math_utils import quat_mul, quat_rotate, yaw_quat
 from legged_envs.obs_layout import ObsLayout, ObsTerm
 from legged_envs.sim.backend import WorldState
 from legged_envs.tasks import terms
@@ -31,7 +31,6 @@ from legged_envs.tasks.standup_postures import (
     POSTURES,
     SEAT_INSET_M,
     posture_joint_pos,
-    posture_quat,
 )
 from legged_envs.tasks.standup_rewards import REWARD_FUNCTIONS
 
@@ -53,6 +52,14 @@ JOINT_GROUPS = {
 """Joint group -> name fragments of its joints (style and post-task rewards)."""
 POSTURE_OF_KIND = {"platform": "seated", "wall": "leaning"}
 """Tile kinds with a fixed posture; other kinds draw from ``task.postures.weights``."""
+
+
+def posture_quat(heading: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+    """(n, 4) wxyz orientation: turn by ``heading`` about world z, then by ``pitch`` about the base y axis."""
+    half = pitch / 2
+    zeros = torch.zeros_like(half)
+    pitch_quat = torch.stack((torch.cos(half), zeros, torch.sin(half), zeros), dim=1)
+    return quat_mul(yaw_quat(heading), pitch_quat)
 
 
 class G1StandupTask(Task):
@@ -244,7 +251,9 @@ class G1StandupTask(Task):
         height = torch.tensor([table[p].height_m for p in posture.tolist()], device=device)
         pitch = torch.tensor([table[p].pitch_rad for p in posture.tolist()], device=device)
         default = env.default_joint_pos[0]
-        poses = torch.stack([posture_joint_pos(t, env.robot.joint_names, default) for t in table])
+        poses = torch.tensor(
+            [posture_joint_pos(t, env.robot.joint_names, default.tolist()) for t in table], device=device
+        )
         lower, upper = env.joint_range.unbind(dim=1)
         noisy = poses[posture] + uniform(cfg.joint_noise_rad, env.num_actions)
         joints = torch.minimum(torch.maximum(noisy, lower), upper)

@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 
 from deploy.robot.observation import projected_gravity, tilt_rad
-from deploy.sim import postures
-from deploy.sim.postures import STANDUP_POSTURES
 from deploy.sim.sim_robot import SimRobot, rpy_from_quat
 from legged_envs.robots.g1 import G1_23DOF
 from legged_envs.robots.go2 import GO2
@@ -81,21 +79,6 @@ def test_g1_seated_rests_on_the_platform_and_leaning_against_the_wall() -> None:
     assert 0.3 < tilt_rad(leaning.imu_quat_wxyz) < 1.2, "sitting, the back on the wall: neither upright nor lying"
     with pytest.raises(KeyError):
         SimRobot(G1_23DOF, 0.002, "supine").model.geom("platform")
-
-
-def test_the_bridge_postures_are_the_stand_up_training_postures() -> None:
-    from legged_envs.tasks.standup_postures import POSTURES, SEAT_INSET_M  # needs torch: only here
-
-    assert set(STANDUP_POSTURES) == set(POSTURES)
-    assert SEAT_INSET_M == postures.SEAT_INSET_M
-    for name, trained in POSTURES.items():
-        ours = STANDUP_POSTURES[name]
-        assert (ours.pitch_rad, ours.height_m, dict(ours.joints)) == (
-            trained.pitch_rad,
-            trained.height_m,
-            trained.joints,
-        )
-        assert (ours.scenery != "floor") == trained.facing_away, name
 
 
 def touching(sim: SimRobot) -> set[str]:

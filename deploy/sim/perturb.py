@@ -16,8 +16,13 @@ draws are refreshed per ``mode`` in control steps of the policy (``control_dt_s`
 - Motors: ``motor_strength`` scales the torque the simulated drive applies (after its effort clip),
   ``limp_motor`` the LowCmd's kp and kd, ``locked_motor`` blends the targets towards the joint position at lock time
   and stiffens kp, kd (``LOCK_STIFFNESS``), as the envs do.
-- Dynamics: ``friction`` scales every geom's sliding friction, ``payload`` adds mass to a body, ``push`` adds a
-  horizontal velocity to the base (random direction), ``gravity_tilt`` tilts gravity (random azimuth).
+  ``stiffness`` and ``damping`` scale the LowCmd's kp or kd alone.
+- Dynamics: ``friction`` scales every geom's sliding friction, ``payload`` adds mass to a body, ``link_mass``
+  scales the bodies' masses, ``com_shift`` moves a body's centre of mass (random direction), ``push`` adds a
+  horizontal velocity to the base, ``push_force`` holds a horizontal force on a body for ``duration_s`` (random
+  directions), ``gravity_tilt`` tilts gravity (random azimuth).
+- A range (``low``): the size is drawn once, the bridge's episode being one episode (per joint for joint kinds,
+  per body for ``link_mass``; latency: whole control steps).
 
 ``bridge_problem`` names what the bridge cannot apply: ``obs_attack`` (needs the policy's gradient),
 ``restitution``, the reward kinds, observation terms without a LowState field, worst-case searches.
@@ -28,12 +33,14 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from deploy.sim.sim_robot import SimRobot
 from legged_envs.perturbations.config import (
     FRACTION_KINDS,
+    LATENCY_KINDS,
     LOCK_STIFFNESS,
     OBS_KINDS,
     PerturbationConfig,
@@ -45,10 +52,21 @@ from legged_envs.robots.spec import RobotSpec
 
 BRIDGE_TERMS = ("base_ang_vel", "joint_pos_rel", "joint_vel")
 """Observation terms with a LowState field the bridge perturbs."""
-ACTION_KINDS = ("action_noise", "action_latency", "limp_motor", "locked_motor")
+ACTION_KINDS = ("action_noise", "action_latency", "limp_motor", "stiffness", "damping", "locked_motor")
 """Kinds applied to the LowCmd."""
-PHYSICS_KINDS = ("motor_strength", "friction", "payload", "push", "gravity_tilt")
+PHYSICS_KINDS = (
+    "motor_strength",
+    "friction",
+    "payload",
+    "link_mass",
+    "com_shift",
+    "push",
+    "push_force",
+    "gravity_tilt",
+)
 """Kinds applied to the simulated robot before each physics step."""
+GAINS = {"limp_motor": ("kp", "kd"), "stiffness": ("kp",), "damping": ("kd",)}
+"""Gain kinds -> the LowCmd gains they scale."""
 UNSUPPORTED = {
     "obs_attack": "attacks the policy's gradient, which the deployed ONNX stack does not expose",
     "restitution": "not applied by the sim bridge",
@@ -75,8 +93,11 @@ def bridge_problem(suite: SuiteConfig, spec: RobotSpec, body_names: tuple[str, .
             unknown = [j for j in cfg.joints if j not in spec.joint_names]
             if unknown:
                 return f"{key}.joints", f"unknown joint {unknown[0]!r} for {spec.name}"
-            if cfg.kind == "payload" and _body(cfg.body, spec) not in body_names:
+            if cfg.kind in ("payload", "com_shift", "push_force") and _body(cfg.body, spec) not in body_names:
                 return f"{key}.body", f"{spec.name} has no body {cfg.body!r}"
+            missing = [body for body in cfg.bodies if body not in body_names]
+            if missing:
+                return f"{key}.bodies", f"{spec.name} has no body {missing[0]!r}"
     return None
 
 
@@ -90,8 +111,10 @@ class _Applied:
     """One perturbation and its state over the episode."""
 
     cfg: PerturbationConfig
-    peak: float
-    """Size at full schedule."""
+    peak: float | np.ndarray
+    """Size at full schedule: one, or one per column (joint) or body drawn from a range."""
+    floor: float
+    """Least size of a share: 0, or a negative ``low`` (a gain) times the severity."""
     columns: np.ndarray
     """Joint indices (spec order) of action and motor kinds; entries of the stacked terms of observation kinds."""
     step: int = -1
@@ -132,10 +155,29 @@ class BridgePerturbation:
             columns = np.arange(sum(self._term_dim(t) for t in cfg.terms))
         else:
             columns = np.array([self.spec.joint_names.index(j) for j in cfg.joints or self.spec.joint_names])
-        item = _Applied(cfg, cfg.magnitude * severity, columns, draw=np.zeros(len(columns)))
+        floor = min(cfg.low or 0.0, 0.0) * severity
+        item = _Applied(cfg, self._peak(cfg, len(columns)) * severity, floor, columns, draw=np.zeros(len(columns)))
+        model = self.robot.model
         if cfg.kind == "payload":
-            self.nominal["mass"] = self.robot.model.body(_body(cfg.body, self.spec)).mass[0]
+            self.nominal["mass"] = model.body(_body(cfg.body, self.spec)).mass[0]
+        if cfg.kind == "link_mass":
+            item.draw = np.array([model.body(body).mass[0] for body in cfg.bodies])  # nominal masses
+        if cfg.kind == "com_shift":
+            body = model.body(_body(cfg.body, self.spec))
+            item.draw = np.concatenate((body.ipos, self.rng.uniform(-1.0, 1.0, 3)))  # nominal CoM, direction
         return item
+
+    def _peak(self, cfg: PerturbationConfig, columns: int) -> float | np.ndarray:
+        """Size at severity 1: the magnitude, or drawn once from [low, magnitude] (per joint for joint kinds, per body
+        for ``link_mass``; latency: a whole number of steps)."""
+        if cfg.low is None:
+            return cfg.magnitude
+        if cfg.kind in LATENCY_KINDS:
+            return float(self.rng.integers(math.ceil(cfg.low), math.floor(cfg.magnitude) + 1))
+        joint_kinds = ("motor_strength", "limp_motor", "stiffness", "damping")
+        count = columns if cfg.kind in joint_kinds else len(cfg.bodies) if cfg.kind == "link_mass" else 1
+        drawn = self.rng.uniform(cfg.low, cfg.magnitude, count)
+        return drawn if count > 1 else float(drawn[0])
 
     def _term_dim(self, term: str) -> int:
         return 3 if term == "base_ang_vel" else self.spec.num_joints
@@ -145,9 +187,12 @@ class BridgePerturbation:
         self.start_s = sim_time_s
 
     # --- sizes and draws ------------------------------------------------------------------------
-    def _size(self, item: _Applied, t: float) -> float:
+    def _size(self, item: _Applied, t: float) -> Any:
+        """The size now: a float, or an array where the size was drawn per joint or body."""
         size = item.peak * float(schedule_factor(item.cfg.schedule, np.float64(t), np))
-        return min(max(size, 0.0), 1.0) if item.cfg.kind in FRACTION_KINDS else size
+        if item.cfg.kind not in FRACTION_KINDS:
+            return size
+        return np.clip(size, item.floor, 1.0) if isinstance(size, np.ndarray) else min(max(size, item.floor), 1.0)
 
     def _due(self, item: _Applied, t: float) -> bool:
         """True once per control step when the item's draws refresh (``mode``); always at its first call."""
@@ -252,9 +297,9 @@ class BridgePerturbation:
                 motors["q"][slots] = q + size * item.draw
             elif kind == "action_latency":
                 motors["q"][slots] = self._delay(item, q, size)
-            elif kind == "limp_motor":
-                motors["kp"][slots] *= 1.0 - size
-                motors["kd"][slots] *= 1.0 - size
+            elif kind in GAINS:
+                for gain in GAINS[kind]:
+                    motors[gain][slots] *= 1.0 - size
             else:  # locked_motor
                 if size <= 0.0 or item.last is None:
                     item.last = self.robot.joint_q[item.columns]
@@ -280,6 +325,15 @@ class BridgePerturbation:
                 model.geom_friction[:, 0] = self.nominal["friction"] * (1.0 - size)
             elif kind == "payload":
                 model.body(_body(item.cfg.body, self.spec)).mass[0] = self.nominal["mass"] + size
+            elif kind == "link_mass":
+                for body, mass, share in zip(
+                    item.cfg.bodies, item.draw, np.broadcast_to(size, len(item.draw)), strict=True
+                ):
+                    model.body(body).mass[0] = mass * (1.0 + share)
+            elif kind == "com_shift":
+                model.body(_body(item.cfg.body, self.spec)).ipos[:] = item.draw[:3] + size * item.draw[3:]
+            elif kind == "push_force":
+                self._push_force(item, t, size)
             elif kind == "gravity_tilt":
                 if self._due(item, t):
                     item.draw = np.array([self.rng.uniform(0.0, 2.0 * math.pi)])
@@ -290,6 +344,15 @@ class BridgePerturbation:
             elif self._push_due(item, t) and size > 0.0:
                 angle = self.rng.uniform(0.0, 2.0 * math.pi)
                 data.qvel[0:2] += size * np.array([math.cos(angle), math.sin(angle)])
+
+    def _push_force(self, item: _Applied, t: float, size: float) -> None:
+        """Start a force push when due (its direction random), and hold it on the body for ``duration_s``."""
+        body = self.robot.model.body(_body(item.cfg.body, self.spec)).id
+        if self._push_due(item, t) and size > 0.0:
+            angle = self.rng.uniform(0.0, 2.0 * math.pi)
+            item.last = np.array([size * math.cos(angle), size * math.sin(angle), 0.0, t + item.cfg.duration_s])
+        pushing = item.last is not None and t < item.last[3]
+        self.robot.data.xfrc_applied[body, :3] = item.last[:3] if pushing else 0.0
 
     def _push_due(self, item: _Applied, t: float) -> bool:
         """A push fires once per control step when due: every step, at step ``interval_steps`` (``episode``) or every

@@ -6,12 +6,13 @@ Tensors are ``(num_envs, ...)`` on the env's device; ``steps`` is each env's con
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import torch
 
 from legged_envs.perturbations import config
-from legged_envs.perturbations.config import FRACTION_KINDS, PerturbationConfig, ScheduleConfig
+from legged_envs.perturbations.config import FRACTION_KINDS, LATENCY_KINDS, PerturbationConfig, ScheduleConfig
 
 if TYPE_CHECKING:
     from legged_envs.envs.legged_env import LeggedEnv
@@ -37,18 +38,36 @@ class Perturbation:
     def __init__(self, cfg: PerturbationConfig, severity: float, env: LeggedEnv, generator: torch.Generator):
         self.cfg, self.severity, self.env, self.generator = cfg, severity, env, generator
         self.peak: float | torch.Tensor = cfg.magnitude * severity
-        """Size at full schedule: one for every env, or (n,) per env (a worst-case search sets those)."""
+        """Size at full schedule: one for every env, (n,) per env (a worst-case search or a range sets those) or
+        (n, C) per env and column."""
+        self.drawn: torch.Tensor | None = None
+        """(n,) or (n, C) sizes at severity 1 drawn per env from [low, magnitude] (``cfg.low``), else None."""
+        if cfg.low is not None:
+            columns = self.draw_columns()
+            self.drawn = torch.zeros((env.num_envs, columns) if columns > 1 else (env.num_envs,), device=env.device)
+            self.draw_sizes(torch.arange(env.num_envs, device=env.device))
         self.fresh = torch.ones(env.num_envs, dtype=torch.bool, device=env.device)
         """(n,) envs that started an episode since their last draw."""
 
+    def draw_columns(self) -> int:
+        """Sizes each env draws from a range (``cfg.low``): 1, or one per joint or body where a kind says."""
+        return 1
+
     def set_severity(self, severity: float) -> None:
         """Scale the perturbation by ``severity`` from now on (a training curriculum's)."""
-        self.severity, self.peak = severity, self.cfg.magnitude * severity
+        self.severity = severity
+        self.peak = self.cfg.magnitude * severity if self.drawn is None else self.drawn * severity
 
     def size(self, steps: torch.Tensor) -> torch.Tensor:
-        """(n,) size of the perturbation at episode steps ``steps`` (shares clamped to [0, 1])."""
-        size = self.peak * schedule_factor(self.cfg.schedule, steps * self.env.control_dt)
-        return size.clamp(0.0, 1.0) if self.cfg.kind in FRACTION_KINDS else size
+        """(n,) or (n, C) size of the perturbation at episode steps ``steps`` (shares clamped to [0, 1], or to
+        [low, 1] when drawn from a negative ``low``)."""
+        factor = schedule_factor(self.cfg.schedule, steps * self.env.control_dt)
+        peak = self.peak
+        size = peak * (factor[:, None] if isinstance(peak, torch.Tensor) and peak.dim() == 2 else factor)
+        if self.cfg.kind not in FRACTION_KINDS:
+            return size
+        low = self.cfg.low if self.cfg.low is not None and self.cfg.low < 0 else 0.0
+        return size.clamp(low * self.severity, 1.0)
 
     def due(self, steps: torch.Tensor) -> torch.Tensor:
         """(n,) envs whose random draws are refreshed now (always after a reset); clears ``fresh``."""
@@ -66,8 +85,28 @@ class Perturbation:
         return fresh
 
     def reset(self, env_ids: torch.Tensor) -> None:
-        """``env_ids`` started a new episode."""
+        """``env_ids`` started a new episode: they draw new sizes from a range (``cfg.low``)."""
         self.fresh[env_ids] = True
+        if self.drawn is not None and len(env_ids):
+            self.draw_sizes(env_ids)
+
+    def draw_sizes(self, env_ids: torch.Tensor) -> None:
+        """Draw the sizes of ``env_ids`` from [low, magnitude] (``cfg.low``)."""
+        assert self.drawn is not None and self.cfg.low is not None
+        low, high = self.cfg.low, self.cfg.magnitude
+        unit = self.uniform((len(env_ids), *self.drawn.shape[1:]))
+        if self.cfg.kind in LATENCY_KINDS:  # whole steps, each equally likely
+            self.drawn[env_ids] = torch.floor(low + unit * (math.floor(high) - low + 1)).clamp(max=high)
+        else:
+            self.drawn[env_ids] = low + unit * (high - low)
+        self.peak = self.drawn * self.severity
+
+    def record(self, name: str, world_ids: torch.Tensor, values: torch.Tensor) -> None:
+        """Set the task's record of a parameter it randomises (``task.randomizer.<name>``, what the critic's
+        ``privileged`` observation reads) to the values written, so that the critic sees the world as it is."""
+        randomizer = getattr(self.env.task, "randomizer", None)
+        if randomizer is not None:
+            getattr(randomizer, name)[world_ids] = values
 
     def normal(self, shape: tuple[int, ...]) -> torch.Tensor:
         return torch.randn(shape, generator=self.generator, device=self.env.device)
@@ -122,8 +161,8 @@ class PhysicsPerturbation(Perturbation):
 
     def __init__(self, cfg: PerturbationConfig, severity: float, env: LeggedEnv, generator: torch.Generator):
         super().__init__(cfg, severity, env, generator)
-        self.written = torch.full((env.num_envs,), float("nan"), device=env.device)
-        """(n,) size last written to each world (nan: none)."""
+        self.written: torch.Tensor | None = None
+        """(n,) or (n, C) size last written to each world (nan: none), shaped as ``size``'s once written."""
         self.setup()
 
     def setup(self) -> None:
@@ -132,22 +171,18 @@ class PhysicsPerturbation(Perturbation):
     def apply(self, steps: torch.Tensor) -> None:
         """Write the worlds whose size changed or that were reset."""
         size = self.size(steps)
-        stale = (size != self.written) | self.take_fresh()
+        if self.written is None or self.written.shape != size.shape:
+            self.written = torch.full_like(size, float("nan"))
+        changed = size != self.written
+        stale = (changed.any(dim=1) if changed.dim() == 2 else changed) | self.take_fresh()
         if stale.any():
             ids = stale.nonzero().flatten()
             self.write(ids, size[ids])
             self.written[ids] = size[ids]
 
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
-        """Set the parameter of ``world_ids`` for their (len(ids),) sizes."""
+        """Set the parameter of ``world_ids`` for their (len(ids),) or (len(ids), C) sizes."""
         raise NotImplementedError
-
-    def record(self, name: str, world_ids: torch.Tensor, values: torch.Tensor) -> None:
-        """Set the task's record of a parameter it randomises (``task.randomizer.<name>``, what the critic's
-        ``privileged`` observation reads) to the values written, so that the critic sees the world as it is."""
-        randomizer = getattr(self.env.task, "randomizer", None)
-        if randomizer is not None:
-            getattr(randomizer, name)[world_ids] = values
 
 
 class DelayLine:

@@ -36,6 +36,11 @@ KIND_MEANINGS = {
     "friction": "share of the friction coefficient lost, 0..1",
     "payload": "mass added to the payload body, kg",
     "push": "horizontal velocity impulse on the base, m/s, random direction",
+    "push_force": "horizontal force on the body, N, random direction, for duration_s at each push",
+    "com_shift": "shift of the body's centre of mass, uniform in +-size on each axis, m",
+    "link_mass": "share of the bodies' mass gained (negative: lost), each body drawn apart with low",
+    "stiffness": "share of the joints' PD stiffness kp lost (negative: gained)",
+    "damping": "share of the joints' PD damping kd lost (negative: gained)",
     "gravity_tilt": "tilt of gravity from -z towards a random horizontal direction per env, rad (unobserved)",
     "restitution": "share of the contact damping ratio (solref[1]) lost, 0..1: MuJoCo has no restitution coefficient",
     "reward_noise": "std of gaussian noise on each reward group's reward, per second (x control_dt per step); training",
@@ -59,6 +64,11 @@ Kind = Literal[
     "friction",
     "payload",
     "push",
+    "push_force",
+    "com_shift",
+    "link_mass",
+    "stiffness",
+    "damping",
     "gravity_tilt",
     "restitution",
     "reward_noise",
@@ -67,21 +77,27 @@ Kind = Literal[
 ]
 OBS_KINDS = ("obs_gaussian", "obs_uniform", "obs_bias", "obs_dropout", "obs_latency", "obs_attack", "obs_drift")
 REWARD_KINDS = ("reward_noise", "reward_shift", "reward_sparse")
-WORLD_KINDS = ("friction", "payload", "push", "gravity_tilt", "restitution")
-"""Kinds of the whole world or the base, not of chosen joints."""
 """Kinds that perturb the reward: training only (``train.perturbations``), never in an evaluation suite."""
-DYNAMICS_KINDS = ("motor_strength", "limp_motor", "friction", "payload", "push", "gravity_tilt", "restitution")
+WORLD_KINDS = ("friction", "payload", "push", "push_force", "com_shift", "link_mass", "gravity_tilt", "restitution")
+"""Kinds of the whole world or of bodies, not of chosen joints."""
+DYNAMICS_KINDS = ("motor_strength", "limp_motor", "stiffness", "damping", *WORLD_KINDS)
 """Kinds whose sizes a ``search: worst_case`` scenario searches."""
 FRACTION_KINDS = (
     "obs_dropout",
     "motor_strength",
     "locked_motor",
     "limp_motor",
+    "stiffness",
+    "damping",
     "friction",
     "restitution",
     "reward_sparse",
 )
-"""Kinds whose size is a share, clamped to [0, 1]."""
+"""Kinds whose size is a share, clamped to [0, 1] (to [low, 1] for ``SIGNED_KINDS`` drawn from a negative ``low``)."""
+SIGNED_KINDS = ("motor_strength", "stiffness", "damping", "friction", "payload", "link_mass")
+"""Kinds whose size may be negative (a gain) when drawn from a range: ``low`` < 0 (domain randomisation)."""
+LATENCY_KINDS = ("obs_latency", "action_latency")
+"""Kinds whose size is a whole number of control steps."""
 LOCK_STIFFNESS = 20.0
 """PD gain multiplier of a fully locked motor: a Go2 calf then stays within 0.04 rad while the other legs swing
 (0.5 rad of drift at nominal gains)."""
@@ -127,6 +143,10 @@ class PerturbationConfig:
     """What is perturbed (``KIND_MEANINGS``); required."""
     magnitude: float = field(metadata={"ge": -1000, "le": 1000})
     """Size at severity 1 (meaning per ``kind``); only ``obs_bias`` and ``reward_shift`` may be negative; required."""
+    low: float | None = field(default=None, metadata={"ge": -1000, "le": 1000})
+    """A range instead of one size (domain randomisation): at every episode start each env draws its size uniformly
+    in [low, magnitude] (x severity; latency kinds: a whole number of steps), per joint for joint kinds and per body
+    for ``link_mass``. Negative only for ``SIGNED_KINDS`` (more friction, strength, gains or mass than nominal)."""
     terms: list[str] = field(default_factory=list)
     """Policy observation terms an ``obs_*`` kind perturbs (empty: every term of the layout)."""
     joints: list[str] = field(default_factory=list)
@@ -139,7 +159,11 @@ class PerturbationConfig:
     interval_steps: int = field(default=50, metadata={"ge": 1, "le": 1_000_000})
     """Control steps between refreshes in ``interval`` mode (and the push step in ``episode`` mode)."""
     body: str = "base"
-    """Body carrying a ``payload``."""
+    """Body carrying a ``payload`` or ``com_shift``, or pushed by a ``push_force``."""
+    bodies: list[str] = field(default_factory=list)
+    """Bodies whose mass ``link_mass`` changes; required for it."""
+    duration_s: float = field(default=0.1, metadata={"gt": 0, "le": 60})
+    """``push_force``: how long each push lasts, s."""
     method: Literal["fgsm", "pgd"] = "pgd"
     """``obs_attack``: one signed-gradient step of the bound (fgsm) or ``steps`` projected steps (pgd)."""
     steps: int = field(default=10, metadata={"ge": 1, "le": 100})
@@ -153,12 +177,18 @@ class PerturbationConfig:
     """Severity over the episode."""
 
     def check(self) -> None:
-        if self.magnitude < 0 and self.kind not in ("obs_bias", "reward_shift"):
+        if self.low is not None:
+            self._check_range()
+        elif self.magnitude < 0 and self.kind not in ("obs_bias", "reward_shift"):
             raise FieldError("magnitude", f"must be >= 0 for kind {self.kind!r}, got {self.magnitude:g}")
         if self.kind == "gravity_tilt" and self.magnitude > math.pi / 2:
             raise FieldError("magnitude", f"must be <= pi/2 for kind 'gravity_tilt' (rad), got {self.magnitude:g}")
         if self.kind in FRACTION_KINDS and self.magnitude > 1:
             raise FieldError("magnitude", f"must be <= 1 for kind {self.kind!r} (a share), got {self.magnitude:g}")
+        if self.kind == "link_mass" and not self.bodies:
+            raise FieldError("bodies", "link_mass needs the bodies whose mass it changes")
+        if self.bodies and self.kind != "link_mass":
+            raise FieldError("bodies", f"only for link_mass, not {self.kind!r}")
         if self.terms and self.kind not in OBS_KINDS:
             raise FieldError("terms", f"only for the observation kinds, not {self.kind!r}")
         for term in self.terms:
@@ -173,6 +203,16 @@ class PerturbationConfig:
                 raise FieldError("epsilon", f"unknown observation term {term!r} (known: {', '.join(TERM_NAMES)})")
         if self.joints and (self.kind in OBS_KINDS or self.kind in REWARD_KINDS or self.kind in WORLD_KINDS):
             raise FieldError("joints", f"only for the action and motor kinds, not {self.kind!r}")
+
+    def _check_range(self) -> None:
+        low = self.low if self.low is not None else self.magnitude
+        if low > self.magnitude:
+            raise FieldError("low", f"{low:g} is above magnitude {self.magnitude:g}")
+        if low < 0 and self.kind not in (*SIGNED_KINDS, "obs_bias", "reward_shift"):
+            signed = ", ".join(SIGNED_KINDS)
+            raise FieldError("low", f"must be >= 0 for kind {self.kind!r} (negative only for {signed}), got {low:g}")
+        if self.kind == "obs_attack":
+            raise FieldError("low", "obs_attack takes one bound (magnitude), not a range")
 
 
 @dataclass
@@ -194,6 +234,9 @@ class ScenarioConfig:
     def check(self) -> None:
         if self.search == "worst_case" and not any(p.kind in DYNAMICS_KINDS for p in self.perturbations):
             raise FieldError("search", f"worst_case needs a perturbation of kind {', '.join(DYNAMICS_KINDS)}")
+        ranged = [i for i, p in enumerate(self.perturbations) if p.low is not None]
+        if self.search == "worst_case" and ranged:
+            raise FieldError(f"perturbations[{ranged[0]}].low", "worst_case searches the sizes: give one, not a range")
 
 
 @dataclass

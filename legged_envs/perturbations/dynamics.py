@@ -1,5 +1,6 @@
-"""Dynamics perturbations: friction, payload, contact damping and gravity through the backend's per-world
-parameters, pushes as velocity impulses on the base (its state read and written back, as a reset does)."""
+"""Dynamics perturbations: friction, payload, centre of mass, link masses, contact damping and gravity through the
+backend's per-world parameters; pushes as velocity impulses on the base (its state read and written back, as a
+reset does) or as forces on a body held for a while."""
 
 from __future__ import annotations
 
@@ -24,20 +25,69 @@ class Friction(PhysicsPerturbation):
         self.record("friction", world_ids, friction)
 
 
+def body_mass(perturbation: Perturbation, body: str) -> float:
+    """Nominal mass of ``body``, kg; a one-line ``ValueError`` when the model has no such body with mass."""
+    mass = perturbation.env.sim.layout.body_mass_kg.get(body, 0.0)
+    if mass <= 0.0:
+        raise ValueError(f"perturbation {perturbation.cfg.kind}: body {body!r} is not a body with mass in the model")
+    return mass
+
+
+def carries_payload(perturbation: Perturbation, body: str) -> bool:
+    """Whether the task's record of the randomised payload (``randomizer.payload_body``) is of ``body``."""
+    randomizer = getattr(perturbation.env.task, "randomizer", None)
+    return randomizer is not None and randomizer.payload_body == body
+
+
 class Payload(PhysicsPerturbation):
     """``size`` kg added to ``cfg.body``."""
 
     def setup(self) -> None:
-        mass = self.env.sim.layout.body_mass_kg.get(self.cfg.body, 0.0)
-        if mass <= 0.0:
-            raise ValueError(f"perturbation payload: body {self.cfg.body!r} is not a body with mass in the model")
-        self.nominal = mass
+        self.nominal = body_mass(self, self.cfg.body)
 
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
         self.env.sim.set_body_mass(world_ids, self.cfg.body, self.nominal + size)
-        randomizer = getattr(self.env.task, "randomizer", None)
-        if randomizer is not None and randomizer.cfg.payload_body == self.cfg.body:
+        if carries_payload(self, self.cfg.body):
             self.record("payload_kg", world_ids, size)
+
+
+class ComShift(PhysicsPerturbation):
+    """``cfg.body``'s centre of mass moved by ``size`` times a direction drawn per episode, uniform in the cube
+    [-1, 1]^3 (body frame)."""
+
+    def setup(self) -> None:
+        body_mass(self, self.cfg.body)
+        self.unit = 2.0 * self.uniform((self.env.num_envs, 3)) - 1.0
+        """(n, 3) direction of the shift at size 1."""
+
+    def reset(self, env_ids: torch.Tensor) -> None:
+        super().reset(env_ids)
+        self.unit[env_ids] = 2.0 * self.uniform((len(env_ids), 3)) - 1.0
+
+    def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
+        offset = size[:, None] * self.unit[world_ids]
+        self.env.sim.set_com_offset(world_ids, self.cfg.body, offset)
+        if carries_payload(self, self.cfg.body):
+            self.record("com_offset_m", world_ids, offset)
+
+
+class LinkMass(PhysicsPerturbation):
+    """Each of ``cfg.bodies`` gains a share ``size`` of its mass (negative: loses it); one size per body when drawn
+    from a range. Each body costs one recomputation of MuJoCo's derived constants per write."""
+
+    def draw_columns(self) -> int:
+        return len(self.cfg.bodies)
+
+    def setup(self) -> None:
+        self.nominal = [body_mass(self, body) for body in self.cfg.bodies]
+
+    def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
+        scale = 1.0 + (size if size.dim() == 2 else size[:, None].expand(-1, len(self.nominal)))
+        for index, body in enumerate(self.cfg.bodies):
+            self.env.sim.set_body_mass(world_ids, body, self.nominal[index] * scale[:, index])
+        randomizer = getattr(self.env.task, "randomizer", None)
+        if randomizer is not None and list(randomizer.link_mass_bodies) == list(self.cfg.bodies):
+            self.record("link_mass_scale", world_ids, scale)
 
 
 class Restitution(PhysicsPerturbation):
@@ -75,13 +125,18 @@ class GravityTilt(Perturbation):
             self.written[ids] = size[ids]
 
 
+def push_due(cfg: PerturbationConfig, steps: torch.Tensor) -> torch.Tensor:
+    """(n,) envs a push hits now: every step, once at step ``interval_steps`` (``episode`` mode) or every
+    ``interval_steps`` steps."""
+    k, mode = cfg.interval_steps, cfg.mode
+    return steps == k if mode == "episode" else (steps % k == 0) & (steps > 0) if mode == "interval" else steps >= 0
+
+
 class Push(Perturbation):
-    """A horizontal velocity impulse of ``size`` m/s on the base in a random direction, when due: every step,
-    once at step ``interval_steps`` (``episode`` mode) or every ``interval_steps`` steps."""
+    """A horizontal velocity impulse of ``size`` m/s on the base in a random direction, when due (``push_due``)."""
 
     def apply(self, steps: torch.Tensor) -> None:
-        k, mode = self.cfg.interval_steps, self.cfg.mode
-        due = steps == k if mode == "episode" else (steps % k == 0) & (steps > 0) if mode == "interval" else steps >= 0
+        due = push_due(self.cfg, steps)
         size = self.size(steps)
         ids = (due & (size > 0)).nonzero().flatten()
         angle = 2.0 * torch.pi * self.uniform((self.env.num_envs,))
@@ -94,3 +149,41 @@ class Push(Perturbation):
         state = sim.get_state(world_ids)
         state.qvel[:, 0:2] += delta_v.to(state.qvel)
         sim.reset_worlds(world_ids, state)
+
+
+class PushForce(Perturbation):
+    """A horizontal force of ``size`` N on ``cfg.body`` in a random direction, held for ``cfg.duration_s`` from each
+    time a push is due (``push_due``); the force acting is recorded for the critic (``randomizer.push_force``)."""
+
+    def __init__(self, cfg: PerturbationConfig, severity: float, env: LeggedEnv, generator: torch.Generator):
+        super().__init__(cfg, severity, env, generator)
+        env.sim.layout.model_body_id(cfg.body)  # raises naming an unknown body
+        self.force = torch.zeros(env.num_envs, 3, device=env.device)
+        """(n, 3) force acting now, world frame, N."""
+        self.steps_left = torch.zeros(env.num_envs, dtype=torch.long, device=env.device)
+        """(n,) control steps the current push still lasts."""
+        self.duration_steps = max(1, round(cfg.duration_s / env.control_dt))
+        self._changed = False
+
+    def reset(self, env_ids: torch.Tensor) -> None:
+        super().reset(env_ids)
+        self._changed |= bool(self.force[env_ids].any())
+        self.force[env_ids] = 0.0
+        self.steps_left[env_ids] = 0
+        self.record("push_force", env_ids, self.force[env_ids])
+
+    def apply(self, steps: torch.Tensor) -> None:
+        """Start the pushes that are due, end the ones that ran out, and write the force when it changed."""
+        self.steps_left -= 1
+        ended = self.steps_left == 0
+        self.force[ended] = 0.0
+        size = self.size(steps)
+        start = (push_due(self.cfg, steps) & (size > 0)).nonzero().flatten()
+        if len(start):
+            angle = 2.0 * torch.pi * self.uniform((len(start),))
+            self.force[start] = size[start, None] * torch.stack((angle.cos(), angle.sin(), 0.0 * angle), dim=1)
+            self.steps_left[start] = self.duration_steps
+        if self._changed or bool(ended.any()) or len(start):
+            self.env.sim.set_external_force(self.cfg.body, self.force)
+            self.record("push_force", torch.arange(self.env.num_envs, device=self.env.device), self.force)
+        self._changed = False

@@ -15,15 +15,42 @@ class MotorPerturbation(PhysicsPerturbation):
     def setup(self) -> None:
         self.joints = joint_ids(self.cfg, self.env)
 
+    def draw_columns(self) -> int:
+        return len(joint_ids(self.cfg, self.env))
+
     def joint_rows(self, size: torch.Tensor, nominal: torch.Tensor) -> torch.Tensor:
-        """(len(size), J) rows of ``nominal`` (J,) with the chosen joints times ``factor(size)``."""
+        """(len(size), J) rows of ``nominal`` (J,) with the chosen joints times ``factor(size)``, for (k,) sizes
+        or (k, C) sizes per chosen joint."""
         rows = nominal.expand(len(size), -1).clone()
-        rows[:, self.joints] *= self.factor(size)[:, None]
+        factor = self.factor(size)
+        rows[:, self.joints] *= factor if factor.dim() == 2 else factor[:, None]
         return rows
 
     def factor(self, size: torch.Tensor) -> torch.Tensor:
-        """Multiplier on the chosen joints' nominal value for (k,) sizes: the share they keep."""
+        """Multiplier on the chosen joints' nominal value: the share they keep."""
         return 1.0 - size
+
+    def nominal_gains(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(J,) nominal PD stiffness and damping."""
+        joints, device = self.env.robot.joints, self.env.device
+        return (
+            torch.tensor([joint.kp for joint in joints], device=device),
+            torch.tensor([joint.kd for joint in joints], device=device),
+        )
+
+    def write_gain_scales(self, world_ids: torch.Tensor, kp_scale: torch.Tensor, kd_scale: torch.Tensor) -> None:
+        """Set (len(ids), J) multipliers on the nominal PD gains and record them for the critic."""
+        kp, kd = self.nominal_gains()
+        self.env.sim.set_pd_gains(world_ids, kp * kp_scale, kd * kd_scale)
+        self.record("kp_scale", world_ids, kp_scale)
+        self.record("kd_scale", world_ids, kd_scale)
+
+    def recorded(self, name: str, world_ids: torch.Tensor) -> torch.Tensor:
+        """(len(ids), J) the task's record of a per-joint multiplier (ones without a record)."""
+        randomizer = getattr(self.env.task, "randomizer", None)
+        if randomizer is None:
+            return torch.ones(len(world_ids), self.env.num_actions, device=self.env.device)
+        return getattr(randomizer, name)[world_ids]
 
 
 class MotorStrength(MotorPerturbation):
@@ -39,13 +66,24 @@ class LimpMotor(MotorPerturbation):
     """The chosen joints lose a share ``size`` of their PD gains (1: kp = kd = 0, no torque)."""
 
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
-        joints, device = self.env.robot.joints, self.env.device
-        kp = torch.tensor([joint.kp for joint in joints], device=device)
-        kd = torch.tensor([joint.kd for joint in joints], device=device)
-        self.env.sim.set_pd_gains(world_ids, self.joint_rows(size, kp), self.joint_rows(size, kd))
-        scale = self.joint_rows(size, torch.ones(len(joints), device=device))
-        self.record("kp_scale", world_ids, scale)
-        self.record("kd_scale", world_ids, scale)
+        scale = self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
+        self.write_gain_scales(world_ids, scale, scale)
+
+
+class Stiffness(MotorPerturbation):
+    """The chosen joints lose a share ``size`` of their PD stiffness (negative: stiffer); damping as recorded."""
+
+    def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
+        scale = self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
+        self.write_gain_scales(world_ids, scale, self.recorded("kd_scale", world_ids))
+
+
+class Damping(MotorPerturbation):
+    """The chosen joints lose a share ``size`` of their PD damping (negative: more damped); stiffness as recorded."""
+
+    def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
+        scale = self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
+        self.write_gain_scales(world_ids, self.recorded("kp_scale", world_ids), scale)
 
 
 class StiffMotor(LimpMotor):

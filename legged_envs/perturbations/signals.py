@@ -73,7 +73,9 @@ class Latency(ColumnPerturbation):
     """The entries arrive ``round(size)`` control steps late (an episode's first value until then)."""
 
     def setup(self) -> None:
-        self.line = DelayLine(math.ceil(self.peak), self.env.num_envs, len(self.columns), self.env.device)
+        self.line = DelayLine(
+            math.ceil(self.cfg.magnitude * self.severity), self.env.num_envs, len(self.columns), self.env.device
+        )
 
     def perturb(self, values: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
         return self.line.push(values, self.size(steps).round().long(), self.take_fresh())

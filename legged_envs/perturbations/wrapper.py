@@ -19,56 +19,19 @@ from tensordict import TensorDict
 
 from legged_envs.envs.history import ObsHistory
 from legged_envs.envs.legged_env import LeggedEnv
-from legged_envs.obs_layout import ObsLayout
-from legged_envs.perturbations.attacks import ObsAttack, Policy
-from legged_envs.perturbations.base import ColumnPerturbation, Perturbation, PhysicsPerturbation, joint_ids
-from legged_envs.perturbations.config import OBS_KINDS, REWARD_KINDS, PerturbationConfig, ScenarioConfig
-from legged_envs.perturbations.dynamics import Friction, GravityTilt, Payload, Push, Restitution
-from legged_envs.perturbations.motors import LimpMotor, LockedMotor, MotorStrength
-from legged_envs.perturbations.signals import Bias, Drift, Dropout, GaussianNoise, Latency, StepDropout, UniformNoise
+from legged_envs.perturbations.attacks import Policy
+from legged_envs.perturbations.base import ColumnPerturbation, Perturbation, joint_ids
+from legged_envs.perturbations.config import OBS_KINDS, REWARD_KINDS, ScenarioConfig
+from legged_envs.perturbations.kinds import (
+    PHYSICS_KINDS,
+    REWARD_SIGNAL_KINDS,
+    SIGNAL_KINDS,
+    PhysicsKind,
+    term_columns,
+)
 
-SIGNAL_KINDS: dict[str, type[ColumnPerturbation]] = {
-    "obs_gaussian": GaussianNoise,
-    "obs_uniform": UniformNoise,
-    "obs_bias": Bias,
-    "obs_dropout": Dropout,
-    "obs_latency": Latency,
-    "obs_attack": ObsAttack,
-    "obs_drift": Drift,
-    "action_noise": GaussianNoise,
-    "action_latency": Latency,
-    "locked_motor": LockedMotor,
-}
-PHYSICS_KINDS: dict[str, type[PhysicsPerturbation | Push | GravityTilt]] = {
-    "motor_strength": MotorStrength,
-    "limp_motor": LimpMotor,
-    "friction": Friction,
-    "payload": Payload,
-    "push": Push,
-    "gravity_tilt": GravityTilt,
-    "restitution": Restitution,
-}
-REWARD_SIGNAL_KINDS: dict[str, type[ColumnPerturbation]] = {
-    "reward_noise": GaussianNoise,
-    "reward_shift": Bias,
-    "reward_sparse": StepDropout,
-}
-"""Reward kinds: their columns are the reward groups; noise and shift sizes are per second (scale ``control_dt``)."""
 ACTION_CLAMP = 100.0
 """The env's clamp on actions (what ``last_action`` observes)."""
-
-
-def term_columns(cfg: PerturbationConfig, layout: ObsLayout) -> tuple[torch.Tensor, torch.Tensor]:
-    """Frame columns of ``cfg.terms`` (or ``cfg.epsilon``'s; every term when empty) and each column's observation
-    scale (times its term's ``epsilon``)."""
-    slices = layout.frame_slices()
-    names = cfg.terms or list(cfg.epsilon)
-    for name in names:
-        if name not in slices:
-            raise ValueError(f"perturbation {cfg.kind}: the policy observation has no term {name!r}")
-    terms = [term for term in layout.terms if not names or term.name in names]
-    columns = torch.cat([torch.arange(slices[t.name].start, slices[t.name].stop) for t in terms])
-    return columns, torch.cat([torch.full((t.dim,), t.scale * cfg.epsilon.get(t.name, 1.0)) for t in terms])
 
 
 class PerturbedEnv:
@@ -87,7 +50,7 @@ class PerturbedEnv:
         severity *= scenario.severity_scale
         self.obs_perturbations: list[ColumnPerturbation] = []
         self.action_perturbations: list[ColumnPerturbation] = []
-        self.physics_perturbations: list[PhysicsPerturbation | Push | GravityTilt] = []
+        self.physics_perturbations: list[PhysicsKind] = []
         self.reward_perturbations: list[ColumnPerturbation] = []
         for cfg in scenario.perturbations:
             if cfg.kind in PHYSICS_KINDS:

@@ -19,11 +19,11 @@ import torch
 from legged_envs.envs.history import ObsHistory
 from legged_envs.math_utils import quat_mul, quat_rotate, yaw_quat
 from legged_envs.obs_layout import ObsLayout, ObsTerm
+from legged_envs.perturbations.randomization import DomainRandomization
 from legged_envs.sim.backend import WorldState
 from legged_envs.tasks import terms
 from legged_envs.tasks.base import Task
 from legged_envs.tasks.g1_standup_config import GROUND_POSTURES, G1StandupConfig, G1StandupTaskConfig
-from legged_envs.tasks.randomization import ActionDelay, PhysicsRandomizer
 from legged_envs.tasks.standup_curriculum import StandupCurriculum
 from legged_envs.tasks.standup_postures import (
     BODY_REACH_M,
@@ -112,9 +112,7 @@ class G1StandupTask(Task):
         )
         """Layout of the actor's observation (exported with the policy; deploy rebuilds it)."""
         self.history = ObsHistory(self.policy_obs_layout, n, device)
-        dr = cfg.randomization
-        self.randomizer = PhysicsRandomizer(dr, env.sim, env.robot, env.cfg.terrain.friction, gen)
-        self.action_delay = ActionDelay(dr.action_delay_steps[1] if dr.enabled else 0, n, joints, device)
+        self.randomizer = DomainRandomization(cfg.randomization, env, self.policy_obs_layout, gen)
         self.posture = torch.zeros(n, dtype=torch.long, device=device)
         """(n,) index into ``POSTURE_NAMES`` of each env's starting posture."""
         self.levels = torch.zeros(n, dtype=torch.long, device=device)
@@ -169,7 +167,7 @@ class G1StandupTask(Task):
         env = self.env
         self.actions_before_last = self._previous_last_actions
         self._previous_last_actions = env.last_actions.clone()
-        delayed = self.action_delay.push(actions)
+        delayed = self.randomizer.perturb_actions(actions)
         lower, upper = env.joint_range.unbind(dim=1)
         target = env.state.joint_pos + self.curriculum.beta * delayed
         self.applied_targets = torch.minimum(torch.maximum(target, lower), upper)
@@ -207,15 +205,9 @@ class G1StandupTask(Task):
         ended = env_ids[env.episode_length_buf[env_ids] > 0]  # the first reset ends no episode
         if not self.curricula_frozen:
             self.curriculum.update(self.head_height[ended])
-        self.randomizer.apply(env_ids)
+        self.randomizer.reset(env_ids)
         if self.cfg.unactuated_steps > 0:
             env.sim.set_motor_strength(env_ids, torch.zeros(len(env_ids), env.num_actions, device=env.device))
-        dr = self.cfg.randomization
-        delay = torch.zeros(len(env_ids), dtype=torch.long, device=env.device)
-        if dr.enabled:
-            low, high = dr.action_delay_steps
-            delay = torch.randint(low, high + 1, (len(env_ids),), generator=env.generator, device=env.device)
-        self.action_delay.reset(env_ids, delay)
         self.history.reset(env_ids)
         self._previous_last_actions[env_ids] = 0.0
 
@@ -261,10 +253,10 @@ class G1StandupTask(Task):
         return env.sim.compose_state(base, posture_quat(heading, pitch + uniform(0.1)), joints)
 
     def observations(self) -> dict[str, torch.Tensor]:
-        env, randomization = self.env, self.cfg.randomization
-        obs_noise = randomization.obs_noise if randomization.enabled else None
+        env = self.env
         task_terms = {"beta": torch.full((env.num_envs, 1), self.beta, device=env.device)}
-        return terms.actor_critic_observations(env, self.history, task_terms, obs_noise, self.privileged_terms())
+        sense = self.randomizer.perturb_frame
+        return terms.actor_critic_observations(env, self.history, task_terms, sense, self.privileged_terms())
 
     def privileged_terms(self) -> dict[str, torch.Tensor]:
         """Critic-only truths, name -> (n, k), in the order of the ``privileged`` observation."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from legged_envs.config import register_schema
 from legged_envs.config.sections import RootConfig
 from legged_envs.envs.rewards import WEIGHT_BOUND, RewardGroupsConfig, RewardTermConfig
-from legged_envs.tasks.randomization import RandomizationConfig
+from legged_envs.perturbations.randomization_config import RandomizationConfig
 from legged_envs.tasks.task_config import TaskConfig
 
 GROUND_POSTURES = ("supine", "prone", "sitting")

@@ -28,13 +28,13 @@ from legged_envs.envs.history import ObsHistory
 from legged_envs.envs.rewards import RewardFunction
 from legged_envs.math_utils import yaw_quat
 from legged_envs.obs_layout import ObsLayout, ObsTerm
+from legged_envs.perturbations.randomization import DomainRandomization
 from legged_envs.sim.backend import WorldState
 from legged_envs.tasks import terms
 from legged_envs.tasks.base import Task
 from legged_envs.tasks.commands import CommandCurriculum, CommandSampler
 from legged_envs.tasks.feet import FootTracker
 from legged_envs.tasks.go2_posture_config import Go2PostureConfig, Go2PostureTaskConfig
-from legged_envs.tasks.randomization import ActionDelay, PhysicsRandomizer, Pushes
 from legged_envs.tasks.terrain_curriculum import TerrainCurriculum
 
 if TYPE_CHECKING:
@@ -227,14 +227,8 @@ class Go2PostureTask(Task):
             history_length=cfg.observations.history_length,
         )
         """Layout of the actor's observation (exported with the policy; deploy rebuilds it)."""
-        unknown = sorted(set(cfg.randomization.obs_noise) - set(self.policy_obs_layout.term_names))
-        if unknown:
-            raise ValueError(f"task.randomization.obs_noise: {unknown[0]!r} is not a policy observation term")
         self.history = ObsHistory(self.policy_obs_layout, n, device)
-        dr = cfg.randomization
-        self.randomizer = PhysicsRandomizer(dr, env.sim, env.robot, env.cfg.terrain.friction, gen)
-        self.pushes = Pushes(dr, n, env.control_dt, gen, device)
-        self.action_delay = ActionDelay(dr.action_delay_steps[1] if dr.enabled else 0, n, env.num_actions, device)
+        self.randomizer = DomainRandomization(cfg.randomization, env, self.policy_obs_layout, gen)
         # Per-step measurements (after_physics) read by the reward terms:
         self.tracking_error = torch.zeros(n, len(COMMAND_NAMES), device=device)
         """(n, 6) measured minus commanded, units of ``COMMAND_NAMES``."""
@@ -332,7 +326,7 @@ class Go2PostureTask(Task):
 
     # --- Task hooks ----------------------------------------------------------------------------------
     def joint_targets(self, actions: torch.Tensor) -> torch.Tensor:
-        delayed = self.action_delay.push(actions)
+        delayed = self.randomizer.perturb_actions(actions)
         self.applied_targets = self.env.default_joint_pos + self.env.robot.action_scale * delayed
         return self.applied_targets
 
@@ -340,8 +334,7 @@ class Go2PostureTask(Task):
         env = self.env
         self._last_joint_vel = env.state.joint_vel
         self.feet.before_step(env.state.body_pos[:, self.foot_ids])
-        if self.pushes.step():
-            env.sim.set_external_force(self.randomizer.cfg.payload_body, self.pushes.force)
+        self.randomizer.before_physics()
 
     def after_physics(self) -> None:
         env, dt = self.env, self.env.control_dt
@@ -363,19 +356,10 @@ class Go2PostureTask(Task):
         return self.failed
 
     def on_reset(self, env_ids: torch.Tensor) -> None:
-        env = self.env
         ended = env_ids[self.episode_steps[env_ids] > 0]  # the first reset ends no episode
         if not self.curricula_frozen:
             self.terrain_curriculum.update(ended, self.progress_m[ended], self.commanded_m[ended], self.failed[ended])
-        self.randomizer.apply(env_ids)
-        dr = self.cfg.randomization
-        if dr.enabled:
-            low, high = dr.action_delay_steps
-            delay = torch.randint(low, high + 1, (len(env_ids),), generator=env.generator, device=env.device)
-        else:
-            delay = torch.zeros(len(env_ids), dtype=torch.long, device=env.device)
-        self.action_delay.reset(env_ids, delay)
-        self.pushes.reset(env_ids)
+        self.randomizer.reset(env_ids)
         self.commands.resample(env_ids)
         self.history.reset(env_ids)
         self.feet.reset(env_ids)
@@ -403,10 +387,9 @@ class Go2PostureTask(Task):
         )
 
     def observations(self) -> dict[str, torch.Tensor]:
-        env, randomization = self.env, self.cfg.randomization
-        obs_noise = randomization.obs_noise if randomization.enabled else None
         task_terms = {"command": self.command}
-        return terms.actor_critic_observations(env, self.history, task_terms, obs_noise, self.privileged_terms())
+        sense = self.randomizer.perturb_frame
+        return terms.actor_critic_observations(self.env, self.history, task_terms, sense, self.privileged_terms())
 
     def privileged_terms(self) -> dict[str, torch.Tensor]:
         """Critic-only truths, name -> (n, k), in the order of the ``privileged`` observation."""
@@ -422,7 +405,7 @@ class Go2PostureTask(Task):
             "link_mass_scale": dr.link_mass_scale,
             "terrain_scan": terrain_scan(env, self.foot_ids, self.cfg.observations.foot_scan_radius_m),  # m
             "foot_forces": 0.01 * state.contact_forces[:, self.foot_ids].flatten(1),  # 100 N
-            "push_force": 0.01 * self.pushes.force,  # 100 N
+            "push_force": 0.01 * dr.push_force,  # 100 N
         }
 
     # --- internals -------------------------------------------------------------------------------------

@@ -6,12 +6,10 @@ unweighted (configs give penalties negative weights) and take their parameters a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import torch
-
-from legged_envs.tasks.randomization import add_obs_noise
 
 if TYPE_CHECKING:
     from legged_envs.envs.history import ObsHistory
@@ -28,15 +26,13 @@ def actor_critic_observations(
     env: LeggedEnv,
     history: ObsHistory,
     task_terms: dict[str, torch.Tensor],
-    obs_noise: Mapping[str, float] | None,
+    sense: Callable[[torch.Tensor], torch.Tensor],
     privileged: dict[str, torch.Tensor],
 ) -> dict[str, torch.Tensor]:
-    """The ``policy`` group (proprioception and ``task_terms``, noised by ``obs_noise`` when given, pushed into
-    ``history``) and the ``privileged`` group (``privileged`` concatenated in order)."""
-    values = {**proprioception(env), **task_terms}
-    if obs_noise is not None:
-        values = add_obs_noise(values, obs_noise, env.generator)
-    return {"policy": history.push(history.frame(values)), "privileged": torch.cat(tuple(privileged.values()), dim=1)}
+    """The ``policy`` group (a frame of proprioception and ``task_terms`` as ``sense`` reads it, e.g. with sensor
+    noise, pushed into ``history``) and the ``privileged`` group (``privileged`` concatenated in order)."""
+    frame = sense(history.frame({**proprioception(env), **task_terms}))
+    return {"policy": history.push(frame), "privileged": torch.cat(tuple(privileged.values()), dim=1)}
 
 
 def proprioception(env: LeggedEnv) -> dict[str, torch.Tensor]:

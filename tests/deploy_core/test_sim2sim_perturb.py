@@ -152,3 +152,41 @@ def test_dynamics_kinds_write_the_mujoco_world() -> None:
     velocity = robot.data.qvel[0:2].copy()
     perturbation.physics(DT)  # control step 1: the episode's push
     assert np.linalg.norm(robot.data.qvel[0:2] - velocity) == pytest.approx(1.5)
+
+
+def test_gain_kinds_scale_their_own_lowcmd_gain_only() -> None:
+    calf = GO2.joint_names.index("FR_calf_joint")
+    for kind, (kp, kd) in {"stiffness": (5.0, 0.5), "damping": (20.0, 0.125)}.items():
+        perturbation, _ = applier(PerturbationConfig(kind, 0.75, joints=["FR_calf_joint"]))
+        perturbation.start(0.0)
+        cmd = lowcmd()
+        perturbation.command(cmd, 0.0)
+        motors = cmd["motor_cmd"]
+        assert (motors["kp"][SLOTS[calf]], motors["kd"][SLOTS[calf]]) == pytest.approx((kp, kd))
+        assert np.all(np.delete(motors["kp"][SLOTS], calf) == 20.0)
+
+
+def test_a_range_is_drawn_once_per_joint_and_body_kinds_write_the_world() -> None:
+    kinds = applier(
+        PerturbationConfig("motor_strength", 0.3, low=-0.2),
+        PerturbationConfig("link_mass", 0.5, bodies=["FR_thigh"]),
+        PerturbationConfig("com_shift", 0.04),
+        PerturbationConfig("push_force", 60.0, mode="episode", interval_steps=1, duration_s=0.1),
+    )
+    perturbation, robot = kinds
+    thigh, base = robot.model.body("FR_thigh"), robot.model.body(GO2.base_body)
+    thigh_mass, com = float(thigh.mass[0]), base.ipos.copy()
+    perturbation.start(0.0)
+    perturbation.physics(0.0)
+    strength = robot.strength.copy()
+    assert strength.min() >= 0.7 and strength.max() <= 1.2 and len(set(strength.round(6))) == len(strength)
+    assert thigh.mass[0] == pytest.approx(1.5 * thigh_mass)
+    shift = base.ipos - com
+    assert np.abs(shift).max() <= 0.04 and np.abs(shift).max() > 0.0
+    perturbation.physics(DT)  # control step 1: the push starts
+    assert np.linalg.norm(robot.data.xfrc_applied[base.id, :3]) == pytest.approx(60.0)
+    perturbation.physics(DT + 0.05)
+    assert np.array_equal(robot.strength, strength)  # drawn once, for the episode
+    assert np.linalg.norm(robot.data.xfrc_applied[base.id, :3]) == pytest.approx(60.0)
+    perturbation.physics(DT + 0.1)
+    assert not robot.data.xfrc_applied[base.id].any()  # 0.1 s is over

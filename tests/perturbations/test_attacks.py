@@ -16,7 +16,8 @@ from tensordict import TensorDict
 from legged_envs.envs.legged_env import LeggedEnv
 from legged_envs.perturbations.attacks import ObsAttack
 from legged_envs.perturbations.config import load_suite
-from legged_envs.perturbations.wrapper import PerturbedEnv, term_columns
+from legged_envs.perturbations.kinds import term_columns
+from legged_envs.perturbations.wrapper import PerturbedEnv
 from policies.evaluate import run_episodes
 from policies.rng import seed_everything
 from policies.robustness import evaluate_suite

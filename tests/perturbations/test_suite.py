@@ -19,7 +19,8 @@ from legged_envs.cli import main
 from legged_envs.config import ConfigError
 from legged_envs.envs.legged_env import LeggedEnv
 from legged_envs.perturbations.config import KIND_MEANINGS, Kind, load_suite
-from legged_envs.perturbations.wrapper import PHYSICS_KINDS, REWARD_SIGNAL_KINDS, SIGNAL_KINDS, PerturbedEnv
+from legged_envs.perturbations.kinds import PHYSICS_KINDS, REWARD_SIGNAL_KINDS, SIGNAL_KINDS
+from legged_envs.perturbations.wrapper import PerturbedEnv
 from legged_envs.tasks.registry import load_task_config
 from policies.env_setup import make_env as make_config_env
 from policies.robustness import NOMINAL, Cell, PolicyResult, evaluate_suite, survival_score, write_results

@@ -326,7 +326,7 @@ def test_payload_and_link_masses_show_up_in_the_ground_contact_forces() -> None:
     run(env, 75)
     dr = env.task.randomizer
     nominal = sum(env.sim.layout.body_mass_kg.values())
-    links = torch.tensor([dr.nominal_mass[body] for body in dr.cfg.link_mass_bodies])
+    links = torch.tensor([env.sim.layout.body_mass_kg[body] for body in dr.link_mass_bodies])
     mass = nominal + dr.payload_kg + ((dr.link_mass_scale - 1.0) * links).sum(dim=1)
     assert mass.max() - mass.min() > 1.0  # the draws differ enough to tell apart
     support = env.sim.contact_forces()[:, :, 2].sum(dim=1)  # feet, and a knee that may touch down
@@ -349,11 +349,11 @@ def test_com_offset_moves_the_centre_of_pressure_under_the_feet() -> None:
 
 
 def test_lower_friction_lets_the_feet_of_a_pushed_robot_slide_further() -> None:
-    env = make_env(8, *NOMINAL_DR, "task.randomization.friction=[0.02,0.5]")
+    env = make_env(16, *NOMINAL_DR, "task.randomization.friction=[0.02,0.5]")
     run(env, 25)
     start = env.sim.body_pos()[:, env.task.foot_ids, :2].clone()
     weight = sum(env.sim.layout.body_mass_kg.values()) * GRAVITY
-    env.sim.set_external_force("base", torch.cat((0.15 * weight * heading(env), torch.zeros(8, 1)), dim=1))
+    env.sim.set_external_force("base", torch.cat((0.15 * weight * heading(env), torch.zeros(16, 1)), dim=1))
     _, _, dones, _ = run(env, 25)
     assert not dones.any()
     slid = torch.linalg.vector_norm(env.sim.body_pos()[:, env.task.foot_ids, :2] - start, dim=2).mean(dim=1)
@@ -372,8 +372,8 @@ def test_gains_and_motor_strength_set_the_pd_torque() -> None:
         "task.randomization.kd_scale=[0.5,1.5]",
     )
     dr, task = env.task.randomizer, env.task
-    kp = dr.nominal_kp * dr.kp_scale * dr.motor_strength
-    kd = dr.nominal_kd * dr.kd_scale * dr.motor_strength
+    kp = torch.tensor([joint.kp for joint in GO2.joints]) * dr.kp_scale * dr.motor_strength
+    kd = torch.tensor([joint.kd for joint in GO2.joints]) * dr.kd_scale * dr.motor_strength
     limits = torch.tensor([joint.effort_limit_nm for joint in GO2.joints])
     for _ in range(5):  # the robot drops onto its feet: joints move
         q, dq = env.sim.joint_pos().clone(), env.sim.joint_vel().clone()
@@ -392,16 +392,16 @@ def test_pushes_change_the_base_velocity_along_the_force() -> None:
         "task.randomization.push_interval_s=[0.3,0.3]",
         "task.randomization.push_duration_s=0.1",
     )
-    run(env, 14)
-    assert (env.task.pushes.force == 0).all()
+    run(env, 15)
+    assert (env.task.randomizer.push_force == 0).all()
     velocity = env.sim.base_lin_vel()[:, :2].clone()
-    run(env, 1)  # step 15 = 0.3 s: the push starts
-    force = env.task.pushes.force[:, :2].clone()
+    run(env, 1)  # 15 steps = 0.3 s into the episode: the push starts
+    force = env.task.randomizer.push_force[:, :2].clone()
     assert torch.allclose(torch.linalg.vector_norm(force, dim=1), torch.full((4,), 150.0))
     run(env, 5)  # 0.1 s of 150 N on a 15 kg robot: about 1 m/s less friction
     gained = torch.sum((env.sim.base_lin_vel()[:, :2] - velocity) * force / 150.0, dim=1)
     assert (gained > 0.3).all()
-    assert (env.task.pushes.force == 0).all()
+    assert (env.task.randomizer.push_force == 0).all()
 
 
 def test_a_reset_stops_a_push_in_progress() -> None:
@@ -414,9 +414,9 @@ def test_a_reset_stops_a_push_in_progress() -> None:
         "task.randomization.push_duration_s=1.0",
     )
     run(env, 20)
-    assert (env.task.pushes.force != 0).any(dim=1).all()  # pushed since step 15
+    assert (env.task.randomizer.push_force != 0).any(dim=1).all()  # pushed since 0.3 s
     _, _, dones, _ = run(env, 5)  # time-out at 0.5 s, mid-push
-    assert dones.all() and (env.task.pushes.force == 0).all()
+    assert dones.all() and (env.task.randomizer.push_force == 0).all()
     run(env, 12)  # the next push is due 15 steps after the reset
     assert torch.linalg.vector_norm(env.sim.base_lin_vel()[:, :2], dim=1).max() < 0.5  # 150 N left on: > 1 m/s
 
@@ -424,7 +424,8 @@ def test_a_reset_stops_a_push_in_progress() -> None:
 def test_action_latency_delays_the_applied_targets_by_k_steps() -> None:
     env = make_env(3, *NOMINAL_DR, "task.randomization.action_delay_steps=[0,2]")
     task = env.task
-    task.action_delay.delay[:] = torch.tensor([0, 1, 2])
+    (latency,) = task.randomizer.actions
+    latency.peak = torch.tensor([0.0, 1.0, 2.0])  # each env's drawn delay, steps
     run(env, 50)
     default, actions = env.default_joint_pos, torch.full((3, env.num_actions), 0.8)
     moved = default + GO2.action_scale * actions

@@ -20,12 +20,13 @@ draws are refreshed per ``mode`` in control steps of the policy (``control_dt_s`
 - Dynamics: ``friction`` scales every geom's sliding friction, ``payload`` adds mass to a body, ``link_mass``
   scales the bodies' masses, ``com_shift`` moves a body's centre of mass (random direction), ``push`` adds a
   horizontal velocity to the base, ``push_force`` holds a horizontal force on a body for ``duration_s`` (random
-  directions), ``gravity_tilt`` tilts gravity (random azimuth).
+  directions), ``gravity_tilt`` tilts gravity (random azimuth), ``restitution`` scales every geom's contact
+  damping ratio (``solref[1]``), as in the envs.
 - A range (``low``): the size is drawn once, the bridge's episode being one episode (per joint for joint kinds,
   per body for ``link_mass``; latency: whole control steps).
 
-``bridge_problem`` names what the bridge cannot apply: ``obs_attack`` (needs the policy's gradient),
-``restitution``, the reward kinds, observation terms without a LowState field, worst-case searches.
+``bridge_problem`` names what the bridge cannot apply: ``obs_attack`` (needs the policy's gradient), the reward
+kinds, observation terms without a LowState field, worst-case searches.
 """
 
 from __future__ import annotations
@@ -63,13 +64,13 @@ PHYSICS_KINDS = (
     "push",
     "push_force",
     "gravity_tilt",
+    "restitution",
 )
 """Kinds applied to the simulated robot before each physics step."""
 GAINS = {"limp_motor": ("kp", "kd"), "stiffness": ("kp",), "damping": ("kd",)}
 """Gain kinds -> the LowCmd gains they scale."""
 UNSUPPORTED = {
     "obs_attack": "attacks the policy's gradient, which the deployed ONNX stack does not expose",
-    "restitution": "not applied by the sim bridge",
     "reward_noise": "perturbs the reward, for training only",
     "reward_shift": "perturbs the reward, for training only",
     "reward_sparse": "perturbs the reward, for training only",
@@ -147,7 +148,11 @@ class BridgePerturbation:
         self.default_q = np.asarray(spec.default_joint_pos, dtype=np.float64)
         self.slots = np.asarray(spec.motor_indices, dtype=np.intp)
         model = robot.model
-        self.nominal = {"friction": model.geom_friction[:, 0].copy(), "gravity": model.opt.gravity.copy()}
+        self.nominal = {
+            "friction": model.geom_friction[:, 0].copy(),
+            "damping": model.geom_solref[:, 1].copy(),
+            "gravity": model.opt.gravity.copy(),
+        }
         self.items = [self._applied(cfg, severity * scenario.severity_scale) for cfg in scenario.perturbations]
 
     def _applied(self, cfg: PerturbationConfig, severity: float) -> _Applied:
@@ -323,6 +328,8 @@ class BridgePerturbation:
                 self.robot.strength[item.columns] = 1.0 - size
             elif kind == "friction":
                 model.geom_friction[:, 0] = self.nominal["friction"] * (1.0 - size)
+            elif kind == "restitution":  # contact damping ratio, as in the envs
+                model.geom_solref[:, 1] = self.nominal["damping"] * (1.0 - size)
             elif kind == "payload":
                 model.body(_body(item.cfg.body, self.spec)).mass[0] = self.nominal["mass"] + size
             elif kind == "link_mass":

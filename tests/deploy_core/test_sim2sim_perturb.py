@@ -48,7 +48,7 @@ def suite(**perturbation) -> SuiteConfig:
         ({"kind": "obs_attack", "magnitude": 1.0, "epsilon": {"joint_vel": 1.0}}, "perturbations[0].kind", "gradient"),
         ({"kind": "obs_gaussian", "magnitude": 0.1, "terms": ["projected_gravity"]}, "[0].terms", "no LowState"),
         ({"kind": "obs_bias", "magnitude": 0.1}, "perturbations[0].terms", "(every term) has no LowState"),
-        ({"kind": "restitution", "magnitude": 0.5}, "perturbations[0].kind", "not applied"),
+        ({"kind": "reward_noise", "magnitude": 0.5}, "perturbations[0].kind", "training only"),
         ({"kind": "payload", "magnitude": 1.0, "body": "trunk"}, "perturbations[0].body", "no body 'trunk'"),
     ],
 )
@@ -171,11 +171,12 @@ def test_a_range_is_drawn_once_per_joint_and_body_kinds_write_the_world() -> Non
         PerturbationConfig("motor_strength", 0.3, low=-0.2),
         PerturbationConfig("link_mass", 0.5, bodies=["FR_thigh"]),
         PerturbationConfig("com_shift", 0.04),
+        PerturbationConfig("restitution", 0.6),
         PerturbationConfig("push_force", 60.0, mode="episode", interval_steps=1, duration_s=0.1),
     )
     perturbation, robot = kinds
     thigh, base = robot.model.body("FR_thigh"), robot.model.body(GO2.base_body)
-    thigh_mass, com = float(thigh.mass[0]), base.ipos.copy()
+    thigh_mass, com, damping = float(thigh.mass[0]), base.ipos.copy(), robot.model.geom_solref[:, 1].copy()
     perturbation.start(0.0)
     perturbation.physics(0.0)
     strength = robot.strength.copy()
@@ -183,6 +184,7 @@ def test_a_range_is_drawn_once_per_joint_and_body_kinds_write_the_world() -> Non
     assert thigh.mass[0] == pytest.approx(1.5 * thigh_mass)
     shift = base.ipos - com
     assert np.abs(shift).max() <= 0.04 and np.abs(shift).max() > 0.0
+    assert np.allclose(robot.model.geom_solref[:, 1], 0.4 * damping)
     perturbation.physics(DT)  # control step 1: the push starts
     assert np.linalg.norm(robot.data.xfrc_applied[base.id, :3]) == pytest.approx(60.0)
     perturbation.physics(DT + 0.05)

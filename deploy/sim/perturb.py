@@ -7,7 +7,9 @@ draws are refreshed per ``mode`` in control steps of the policy (``control_dt_s`
 500 Hz); ``step`` mode: every control step.
 
 - Observation kinds (gaussian, uniform, bias, dropout, latency, drift) on the LowState fields the node builds the
-  terms from: ``base_ang_vel`` = IMU gyroscope (rad/s), ``joint_pos_rel`` = motor q (rad; a dropped-out entry
+  terms from: ``base_ang_vel`` = IMU gyroscope (rad/s), ``projected_gravity`` = the direction of gravity in the
+  IMU quaternion (the quaternion turns by the least rotation that gives the perturbed direction; its length is
+  lost, as the node normalises; dropout holds, never zero), ``joint_pos_rel`` = motor q (rad; a dropped-out entry
   reads the default pose), ``joint_vel`` = motor dq (rad/s). Latency: ``round(size)`` control steps = that many
   times ``control_dt_s * publish_hz`` LowStates.
 - ``action_noise``: gaussian noise of std ``size`` on the joints' position targets, rad (the envs' size is in
@@ -38,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from deploy.robot.observation import projected_gravity
 from deploy.sim.sim_robot import SimRobot
 from legged_envs.perturbations.config import (
     FRACTION_KINDS,
@@ -51,7 +54,7 @@ from legged_envs.perturbations.config import (
 )
 from legged_envs.robots.spec import RobotSpec
 
-BRIDGE_TERMS = ("base_ang_vel", "joint_pos_rel", "joint_vel")
+BRIDGE_TERMS = ("base_ang_vel", "projected_gravity", "joint_pos_rel", "joint_vel")
 """Observation terms with a LowState field the bridge perturbs."""
 ACTION_KINDS = ("action_noise", "action_latency", "limp_motor", "stiffness", "damping", "locked_motor")
 """Kinds applied to the LowCmd."""
@@ -91,6 +94,8 @@ def bridge_problem(suite: SuiteConfig, spec: RobotSpec, body_names: tuple[str, .
                 bad = [t for t in cfg.terms if t not in BRIDGE_TERMS] if cfg.terms else ["(every term)"]
                 if bad:
                     return f"{key}.terms", f"{bad[0]} has no LowState field (sim2sim: {', '.join(BRIDGE_TERMS)})"
+                if cfg.kind == "obs_dropout" and cfg.dropout == "zero" and "projected_gravity" in cfg.terms:
+                    return f"{key}.dropout", "a zero projected_gravity cannot be sent in the IMU quaternion: use hold"
             unknown = [j for j in cfg.joints if j not in spec.joint_names]
             if unknown:
                 return f"{key}.joints", f"unknown joint {unknown[0]!r} for {spec.name}"
@@ -100,6 +105,50 @@ def bridge_problem(suite: SuiteConfig, spec: RobotSpec, body_names: tuple[str, .
             if missing:
                 return f"{key}.bodies", f"{spec.name} has no body {missing[0]!r}"
     return None
+
+
+def _gravity_field(imu: np.ndarray) -> tuple:
+    """``projected_gravity`` read from the IMU quaternion, and written back into it: the quaternion turns by the
+    least rotation that makes its gravity point along the value written (the node normalises the direction it
+    computes, so a perturbation's component along gravity does not reach it)."""
+
+    def get() -> np.ndarray:
+        return projected_gravity(np.asarray(imu["quaternion"], dtype=np.float64))
+
+    def put(values: np.ndarray) -> None:
+        imu["quaternion"] = turned_to(np.asarray(imu["quaternion"], dtype=np.float64), values)
+
+    return get, put
+
+
+def turned_to(quat_wxyz: np.ndarray, gravity_b: np.ndarray) -> np.ndarray:
+    """``quat_wxyz`` composed with the least body-frame rotation that makes its projected gravity point along
+    ``gravity_b`` (unchanged for a zero vector)."""
+    norm = float(np.linalg.norm(gravity_b))
+    if norm < 1e-9:
+        return quat_wxyz
+    target, current = gravity_b / norm, projected_gravity(quat_wxyz)
+    axis = np.cross(target, current)  # the turn takes the target direction onto the current one
+    sin, cos = float(np.linalg.norm(axis)), float(np.dot(target, current))
+    if sin < 1e-12:  # along or against gravity: turn about any axis across it (by 0 or pi)
+        axis, sin = np.cross(current, [1.0, 0.0, 0.0] if abs(current[0]) < 0.9 else [0.0, 1.0, 0.0]), 0.0
+    angle = math.atan2(sin, cos)
+    delta = np.concatenate(([math.cos(angle / 2)], axis / np.linalg.norm(axis) * math.sin(angle / 2)))
+    return _quat_mul(quat_wxyz, delta)
+
+
+def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton product of wxyz quaternions."""
+    aw, ax, ay, az = a
+    bw, bx, by, bz = b
+    return np.array(
+        [
+            aw * bw - ax * bx - ay * by - az * bz,
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+        ]
+    )
 
 
 def _body(name: str, spec: RobotSpec) -> str:
@@ -185,7 +234,7 @@ class BridgePerturbation:
         return drawn if count > 1 else float(drawn[0])
 
     def _term_dim(self, term: str) -> int:
-        return 3 if term == "base_ang_vel" else self.spec.num_joints
+        return 3 if term in ("base_ang_vel", "projected_gravity") else self.spec.num_joints
 
     def start(self, sim_time_s: float) -> None:
         """Start the scenario's episode clock at ``sim_time_s``."""
@@ -254,7 +303,7 @@ class BridgePerturbation:
             "joint_pos_rel": (motors, "q", slots),
             "joint_vel": (motors, "dq", slots),
         }
-        return [field(*where[term]) for term in terms]
+        return [_gravity_field(imu) if term == "projected_gravity" else field(*where[term]) for term in terms]
 
     def _observe(self, item: _Applied, values: np.ndarray, t: float) -> np.ndarray:
         kind, size, due = item.cfg.kind, self._size(item, t), self._due(item, t)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from deploy.robot import topics
+from deploy.robot.observation import projected_gravity
 from deploy.robot.wire import WireLayout
 from deploy.sim.perturb import BridgePerturbation, bridge_problem
 from deploy.sim.sim_robot import SimRobot
@@ -46,7 +47,8 @@ def suite(**perturbation) -> SuiteConfig:
     ("perturbation", "key", "reason"),
     [
         ({"kind": "obs_attack", "magnitude": 1.0, "epsilon": {"joint_vel": 1.0}}, "perturbations[0].kind", "gradient"),
-        ({"kind": "obs_gaussian", "magnitude": 0.1, "terms": ["projected_gravity"]}, "[0].terms", "no LowState"),
+        ({"kind": "obs_gaussian", "magnitude": 0.1, "terms": ["command"]}, "[0].terms", "no LowState"),
+        ({"kind": "obs_dropout", "magnitude": 0.5, "terms": ["projected_gravity"]}, "[0].dropout", "use hold"),
         ({"kind": "obs_bias", "magnitude": 0.1}, "perturbations[0].terms", "(every term) has no LowState"),
         ({"kind": "reward_noise", "magnitude": 0.5}, "perturbations[0].kind", "training only"),
         ({"kind": "payload", "magnitude": 1.0, "body": "trunk"}, "perturbations[0].body", "no body 'trunk'"),
@@ -83,6 +85,23 @@ def test_gyro_noise_has_the_std_of_its_size_and_is_redrawn_once_per_control_step
     per_step = ticks.reshape(-1, 10, 3)
     assert np.all(per_step == per_step[:, :1])  # 10 LowStates per 20 ms control step share a draw
     assert per_step[:, 0].std() == pytest.approx(0.3, rel=0.1) and abs(per_step[:, 0].mean()) < 0.05
+
+
+def test_gravity_noise_turns_the_imu_quaternion_by_its_size() -> None:
+    tilt = 0.3  # the robot pitched by 0.3 rad
+    quat = np.array([math.cos(tilt / 2), 0.0, math.sin(tilt / 2), 0.0])
+    noise, _ = applier(PerturbationConfig("obs_gaussian", 0.05, terms=["projected_gravity"]))
+    noise.start(0.0)
+    clean, seen = projected_gravity(quat), []
+    for k in range(0, 3000, 10):
+        msg = lowstate()
+        msg["imu_state"]["quaternion"] = quat
+        noise.state(msg, k * TICK)
+        seen.append(projected_gravity(np.asarray(msg["imu_state"]["quaternion"], dtype=np.float64)))
+    error = np.array(seen) - clean
+    across = error @ np.array([[0.0], [1.0], [0.0]])  # across gravity: the noise's own std
+    assert across.std() == pytest.approx(0.05, rel=0.15) and abs(across.mean()) < 0.01
+    assert np.abs(np.linalg.norm(seen, axis=1) - 1.0).max() < 1e-5  # a direction, as the node reads it
 
 
 def test_joint_position_dropout_reads_the_default_pose_and_latency_delays_by_whole_control_steps() -> None:

@@ -66,10 +66,8 @@ class DomainRandomization:
                     columns, scale = term_columns(entry, layout)
                     self.observations.append(SIGNAL_KINDS[entry.kind](entry, 1.0, env, generator, columns, scale))
                 else:
-                    columns = torch.arange(joints)
-                    self.actions.append(
-                        SIGNAL_KINDS[entry.kind](entry, 1.0, env, generator, columns, columns * 0 + 1.0)
-                    )
+                    every_joint, unscaled = torch.arange(joints), torch.ones(joints)
+                    self.actions.append(SIGNAL_KINDS[entry.kind](entry, 1.0, env, generator, every_joint, unscaled))
             except ValueError as error:
                 raise ValueError(f"{KEY}: {error}") from None
 

@@ -7,7 +7,7 @@ Tensors are ``(num_envs, ...)`` on the env's device; ``steps`` is each env's con
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -104,9 +104,13 @@ class Perturbation:
     def record(self, name: str, world_ids: torch.Tensor, values: torch.Tensor) -> None:
         """Set the task's record of a parameter it randomises (``task.randomizer.<name>``, what the critic's
         ``privileged`` observation reads) to the values written, so that the critic sees the world as it is."""
-        randomizer = getattr(self.env.task, "randomizer", None)
-        if randomizer is not None:
-            getattr(randomizer, name)[world_ids] = values
+        if self.randomizer is not None:
+            getattr(self.randomizer, name)[world_ids] = values
+
+    @property
+    def randomizer(self) -> Any:
+        """The task's domain randomisation (``DomainRandomization``), whose record the critic reads, or None."""
+        return getattr(self.env.task, "randomizer", None)
 
     def normal(self, shape: tuple[int, ...]) -> torch.Tensor:
         return torch.randn(shape, generator=self.generator, device=self.env.device)

@@ -35,8 +35,7 @@ def body_mass(perturbation: Perturbation, body: str) -> float:
 
 def carries_payload(perturbation: Perturbation, body: str) -> bool:
     """Whether the task's record of the randomised payload (``randomizer.payload_body``) is of ``body``."""
-    randomizer = getattr(perturbation.env.task, "randomizer", None)
-    return randomizer is not None and randomizer.payload_body == body
+    return perturbation.randomizer is not None and perturbation.randomizer.payload_body == body
 
 
 class Payload(PhysicsPerturbation):
@@ -85,8 +84,7 @@ class LinkMass(PhysicsPerturbation):
         scale = 1.0 + (size if size.dim() == 2 else size[:, None].expand(-1, len(self.nominal)))
         for index, body in enumerate(self.cfg.bodies):
             self.env.sim.set_body_mass(world_ids, body, self.nominal[index] * scale[:, index])
-        randomizer = getattr(self.env.task, "randomizer", None)
-        if randomizer is not None and list(randomizer.link_mass_bodies) == list(self.cfg.bodies):
+        if self.randomizer is not None and list(self.randomizer.link_mass_bodies) == list(self.cfg.bodies):
             self.record("link_mass_scale", world_ids, scale)
 
 
@@ -181,7 +179,9 @@ class PushForce(Perturbation):
         start = (push_due(self.cfg, steps) & (size > 0)).nonzero().flatten()
         if len(start):
             angle = 2.0 * torch.pi * self.uniform((len(start),))
-            self.force[start] = size[start, None] * torch.stack((angle.cos(), angle.sin(), 0.0 * angle), dim=1)
+            self.force[start] = size[start, None] * torch.stack(
+                (angle.cos(), angle.sin(), torch.zeros_like(angle)), dim=1
+            )
             self.steps_left[start] = self.duration_steps
         if self._changed or bool(ended.any()) or len(start):
             self.env.sim.set_external_force(self.cfg.body, self.force)

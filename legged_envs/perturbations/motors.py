@@ -14,6 +14,11 @@ class MotorPerturbation(PhysicsPerturbation):
 
     def setup(self) -> None:
         self.joints = joint_ids(self.cfg, self.env)
+        joints, device = self.env.robot.joints, self.env.device
+        self.nominal_kp = torch.tensor([joint.kp for joint in joints], device=device)
+        """(J,) nominal PD stiffness."""
+        self.nominal_kd = torch.tensor([joint.kd for joint in joints], device=device)
+        """(J,) nominal PD damping."""
 
     def draw_columns(self) -> int:
         return len(joint_ids(self.cfg, self.env))
@@ -30,34 +35,28 @@ class MotorPerturbation(PhysicsPerturbation):
         """Multiplier on the chosen joints' nominal value: the share they keep."""
         return 1.0 - size
 
-    def nominal_gains(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(J,) nominal PD stiffness and damping."""
-        joints, device = self.env.robot.joints, self.env.device
-        return (
-            torch.tensor([joint.kp for joint in joints], device=device),
-            torch.tensor([joint.kd for joint in joints], device=device),
-        )
+    def kept_shares(self, size: torch.Tensor) -> torch.Tensor:
+        """(len(size), J) share of nominal each joint keeps: ``factor(size)`` on the chosen joints, 1 elsewhere."""
+        return self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
 
     def write_gain_scales(self, world_ids: torch.Tensor, kp_scale: torch.Tensor, kd_scale: torch.Tensor) -> None:
         """Set (len(ids), J) multipliers on the nominal PD gains and record them for the critic."""
-        kp, kd = self.nominal_gains()
-        self.env.sim.set_pd_gains(world_ids, kp * kp_scale, kd * kd_scale)
+        self.env.sim.set_pd_gains(world_ids, self.nominal_kp * kp_scale, self.nominal_kd * kd_scale)
         self.record("kp_scale", world_ids, kp_scale)
         self.record("kd_scale", world_ids, kd_scale)
 
     def recorded(self, name: str, world_ids: torch.Tensor) -> torch.Tensor:
         """(len(ids), J) the task's record of a per-joint multiplier (ones without a record)."""
-        randomizer = getattr(self.env.task, "randomizer", None)
-        if randomizer is None:
+        if self.randomizer is None:
             return torch.ones(len(world_ids), self.env.num_actions, device=self.env.device)
-        return getattr(randomizer, name)[world_ids]
+        return getattr(self.randomizer, name)[world_ids]
 
 
 class MotorStrength(MotorPerturbation):
     """The chosen motors lose a share ``size`` of their torque."""
 
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
-        strength = self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
+        strength = self.kept_shares(size)
         self.env.sim.set_motor_strength(world_ids, strength)
         self.record("motor_strength", world_ids, strength)
 
@@ -66,7 +65,7 @@ class LimpMotor(MotorPerturbation):
     """The chosen joints lose a share ``size`` of their PD gains (1: kp = kd = 0, no torque)."""
 
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
-        scale = self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
+        scale = self.kept_shares(size)
         self.write_gain_scales(world_ids, scale, scale)
 
 
@@ -74,16 +73,14 @@ class Stiffness(MotorPerturbation):
     """The chosen joints lose a share ``size`` of their PD stiffness (negative: stiffer); damping as recorded."""
 
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
-        scale = self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
-        self.write_gain_scales(world_ids, scale, self.recorded("kd_scale", world_ids))
+        self.write_gain_scales(world_ids, self.kept_shares(size), self.recorded("kd_scale", world_ids))
 
 
 class Damping(MotorPerturbation):
     """The chosen joints lose a share ``size`` of their PD damping (negative: more damped); stiffness as recorded."""
 
     def write(self, world_ids: torch.Tensor, size: torch.Tensor) -> None:
-        scale = self.joint_rows(size, torch.ones(self.env.num_actions, device=self.env.device))
-        self.write_gain_scales(world_ids, self.recorded("kp_scale", world_ids), scale)
+        self.write_gain_scales(world_ids, self.recorded("kp_scale", world_ids), self.kept_shares(size))
 
 
 class StiffMotor(LimpMotor):

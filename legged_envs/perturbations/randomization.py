@@ -70,20 +70,17 @@ class DomainRandomization:
                     self.actions.append(SIGNAL_KINDS[entry.kind](entry, 1.0, env, generator, every_joint, unscaled))
             except ValueError as error:
                 raise ValueError(f"{KEY}: {error}") from None
-
-    @property
-    def pushes(self) -> list[PushForce]:
+        self.pushes = [p for p in self.physics if isinstance(p, PushForce)]
         """The force pushes (applied each step, not at resets)."""
-        return [p for p in self.physics if isinstance(p, PushForce)]
+        self.parameters = [p for p in self.physics if not isinstance(p, PushForce)]
+        """The physical values written at resets."""
 
     def reset(self, env_ids: torch.Tensor) -> None:
         """Draw new values for ``env_ids`` and write their physical ones."""
         for perturbation in (*self.physics, *self.actions, *self.observations):
             perturbation.reset(env_ids)
-        steps = self.env.episode_length_buf
-        for perturbation in self.physics:
-            if not isinstance(perturbation, PushForce):
-                perturbation.apply(steps)
+        for perturbation in self.parameters:
+            perturbation.apply(self.env.episode_length_buf)
 
     def before_physics(self) -> None:
         """Start and end force pushes."""
